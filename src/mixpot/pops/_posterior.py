@@ -137,7 +137,11 @@ class SecondMoment:
         if top <= 0.0:
             return np.zeros((len(T), 0))
         keep = eigenvalues > mode_threshold * top
-        return vectors[:, keep][:, ::-1]
+        axes = vectors[:, keep][:, ::-1]
+        # Fix each axis' sign (largest component positive) so that equal data
+        # give equal boxes: percentiles of u and of -u differ by a sample.
+        largest = np.argmax(np.abs(axes), axis=0)
+        return axes * np.sign(axes[largest, np.arange(axes.shape[1])])
 
 
 class BoxExtremes:
@@ -158,8 +162,9 @@ class BoxExtremes:
 
     def add(self, Xc_np: np.ndarray, y_n: np.ndarray, w_n: np.ndarray) -> None:
         """Fold one chunk in (rows of zero weight are ignored)."""
-        positive = w_n > 0
-        Z_np, scale_n = self.target.scales(Xc_np[positive], y_n[positive])
+        if not np.all(w_n > 0):
+            Xc_np, y_n, w_n = Xc_np[w_n > 0], y_n[w_n > 0], w_n[w_n > 0]
+        Z_np, scale_n = self.target.scales(Xc_np, y_n)
         u_nr = (Z_np @ self._axes_z) * scale_n[:, None]
         if len(u_nr):
             # The base fit itself (u = 0) is always inside the box.
@@ -167,7 +172,7 @@ class BoxExtremes:
             np.maximum(self.upper, u_nr.max(axis=0), out=self.upper)
         if self.keep_all:
             self._kept.append(u_nr)
-            self._kept_weights.append(w_n[positive])
+            self._kept_weights.append(w_n)
 
     def finish(self, percentile_clipping: float) -> None:
         """Store the box (clipped if asked) and the kept projections."""

@@ -54,13 +54,17 @@ class StreamingQR:
     def add(self, X_np: np.ndarray, y_nk: np.ndarray, w_n: np.ndarray) -> None:
         """Fold one chunk of rows into the factor."""
         root_w_n = np.sqrt(w_n)
-        block = np.empty((len(w_n), self._R.shape[1]))
+        n_done, p = len(self._R), self.n_features
+        # Fortran order: LAPACK factorises it in place, about 2x faster.
+        stacked = np.empty((n_done + len(w_n), self._R.shape[1]), order="F")
+        stacked[:n_done] = self._R
+        block = stacked[n_done:]
         block[:, 0] = root_w_n
-        np.multiply(X_np, root_w_n[:, None], out=block[:, 1 : 1 + self.n_features])
-        np.multiply(y_nk, root_w_n[:, None], out=block[:, 1 + self.n_features :])
-        stacked = np.vstack([self._R, block]) if len(self._R) else block
-        del block
-        self._R = linalg.qr(stacked, mode="r", overwrite_a=True, check_finite=False)[0]
+        np.multiply(X_np, root_w_n[:, None], out=block[:, 1 : 1 + p])
+        np.multiply(y_nk, root_w_n[:, None], out=block[:, 1 + p :])
+        # scipy's mode="r" returns the full (M, N) R: keep its top rows only.
+        R = linalg.qr(stacked, mode="r", overwrite_a=True, check_finite=False)[0]
+        self._R = R[: min(R.shape)].copy()
         self.n_rows += len(w_n)
 
     def factors(self) -> CentredFactors:
