@@ -1,0 +1,25 @@
+"""SNAP descriptors and linear fitting rows, computed through LAMMPS.
+
+The public surface:
+
+* :class:`SNAP` — settings of a SNAP model; ``SNAP.rows`` gives the linear
+  fitting block (energy, force, stress rows) of a list of configurations and
+  ``SNAP.per_atom`` the per-atom bispectrum descriptors;
+* :class:`SnapRows` — the rows with their bookkeeping (kind, structure, atom,
+  component) and the fixed baseline's contribution;
+* :class:`ZBLBaseline` — a fixed ZBL pair repulsion fitted underneath.
+
+Examples
+--------
+>>> from ase.build import bulk
+>>> from mixpot.descriptors import SNAP
+>>> snap = SNAP(["W"], [0.5], twojmax=2, rcutfac=4.7)
+>>> snap.rows([bulk("W", "bcc", a=3.18)]).X.shape
+(10, 6)
+"""
+
+from ._rows import SnapRows
+from .baseline import ZBLBaseline
+from .snap import SNAP, count_bispectrum
+
+__all__ = ["SNAP", "SnapRows", "ZBLBaseline", "count_bispectrum"]

