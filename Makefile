@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/mixpot demo --out demo_output
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
