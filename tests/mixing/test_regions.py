@@ -135,3 +135,16 @@ def test_unknown_seed_index():
     """A seed index beyond the atoms is named in the error."""
     with pytest.raises(ValueError, match=r"seed indices \[54\] are out of range"):
         Regions(seeds=[0, 54]).update(bulk("W", cubic=True).repeat(3))
+
+
+@pytest.mark.parametrize("cell", ["triclinic", "slab"])
+def test_direct_distances_match_neighbour_lists(cell, monkeypatch):
+    """The direct (no neighbour list) path for huge radii gives the same region."""
+    atoms = CELLS[cell]()
+    regions = Regions([0, 7], r_core=3.0, r_blend=4.0, r_buff=3.5)
+    with_pairs = regions.update(atoms)
+    monkeypatch.setattr("mixpot.mixing.neighbours.PAIR_BUDGET", 0)
+    direct = regions.update(atoms)
+    np.testing.assert_allclose(direct.weights, with_pairs.weights, atol=1e-12)
+    np.testing.assert_array_equal(direct.expensive_atoms, with_pairs.expensive_atoms)
+    np.testing.assert_array_equal(direct.cheap_atoms, with_pairs.cheap_atoms)

@@ -1,10 +1,12 @@
 """Spatial mixing of an expensive and a cheap potential.
 
 :class:`Regions` turns seeds (indices or a per-atom criterion) into per-atom
-weights λ and the atom sets each potential must see.
+weights λ and the atom sets each potential must see; :class:`MixedCalculator`
+evaluates each potential on its own set and mixes the results.
 """
 
+from .calculator import MixedCalculator
 from .criteria import CoordinationNumber
 from .regions import Regions, RegionState
 
-__all__ = ["CoordinationNumber", "RegionState", "Regions"]
+__all__ = ["CoordinationNumber", "MixedCalculator", "RegionState", "Regions"]

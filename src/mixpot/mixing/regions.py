@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from ase import Atoms
 
-from .neighbours import distance_to_nearest, pairs_within
+from .neighbours import NearestDistance
 
 logger = logging.getLogger(__name__)
 
@@ -160,10 +160,10 @@ class Regions:
         """
         seeds = self._find_seeds(atoms)
         reach = max(self.r_core, self.r_blend, self.r_buff)
-        pairs = pairs_within(atoms, reach) if reach > 0 and len(seeds) else None
-        target = self._target_weights(len(atoms), seeds, pairs)
+        nearest = NearestDistance(atoms, reach) if reach > 0 and len(seeds) else None
+        target = self._target_weights(len(atoms), seeds, nearest)
         weights = self._relax(target, elapsed)
-        expensive, cheap = self._atom_sets(weights, pairs)
+        expensive, cheap = self._atom_sets(weights, nearest)
         return RegionState(weights, seeds, expensive, cheap)
 
     def _find_seeds(self, atoms: Atoms) -> np.ndarray:
@@ -189,22 +189,20 @@ class Regions:
             logger.info("no seeds: every atom is cheap (λ = 0)")
         return np.flatnonzero(chosen)
 
-    def _target_weights(self, n_atoms: int, seeds: np.ndarray, pairs) -> np.ndarray:
+    def _target_weights(self, n_atoms: int, seeds: np.ndarray, nearest) -> np.ndarray:
         weights = np.zeros(n_atoms)
         if not len(seeds):
             return weights
         is_seed = np.zeros(n_atoms, dtype=bool)
         is_seed[seeds] = True
-        if pairs is None:
+        if nearest is None:
             weights[is_seed] = 1.0
             return weights
-        core = distance_to_nearest(n_atoms, pairs, is_seed, self.r_core) < max(
-            self.r_core, 1e-300
-        )
+        core = nearest(is_seed, self.r_core) < self.r_core
         core |= is_seed
         weights[core] = 1.0
         if self.r_blend > 0:
-            to_core = distance_to_nearest(n_atoms, pairs, core, self.r_blend)
+            to_core = nearest(core, self.r_blend)
             shell = ~core & (to_core < self.r_blend)
             weights[shell] = BLEND_SHAPES[self.blend](to_core[shell] / self.r_blend)
         return weights
@@ -231,14 +229,13 @@ class Regions:
         self._weights = weights
         return weights
 
-    def _atom_sets(self, weights: np.ndarray, pairs) -> tuple[np.ndarray, np.ndarray]:
-        n_atoms = len(weights)
+    def _atom_sets(self, weights: np.ndarray, nearest) -> tuple[np.ndarray, np.ndarray]:
         active = weights > 0
         full = weights == 1.0
-        if pairs is None or self.r_buff == 0:
+        if nearest is None or self.r_buff == 0:
             return np.flatnonzero(active), np.flatnonzero(~full)
-        near_active = distance_to_nearest(n_atoms, pairs, active, self.r_buff)
-        near_partial = distance_to_nearest(n_atoms, pairs, ~full, self.r_buff)
+        near_active = nearest(active, self.r_buff)
+        near_partial = nearest(~full, self.r_buff)
         expensive = active | (near_active < self.r_buff)
         deep_core = full & ~(near_partial < self.r_buff)
         return np.flatnonzero(expensive), np.flatnonzero(~deep_core)

@@ -1,0 +1,73 @@
+"""MixedCalculator (src/mixpot/mixing/calculator.py) with two LAMMPS potentials."""
+
+import numpy as np
+import pytest
+from ase.build import bulk
+
+from mixpot.mixing import MixedCalculator, Regions
+
+from .conftest import W_SNAP_CUTOFF
+
+
+@pytest.fixture(scope="module")
+def vacancy_cell():
+    """bcc W, 12³ cells (3455 atoms) with a vacancy, slightly rattled."""
+    atoms = bulk("W", cubic=True).repeat(12)
+    del atoms[len(atoms) // 2 + 6]
+    atoms.rattle(0.03, seed=0)
+    return atoms
+
+
+def full_forces(atoms, calc):
+    atoms = atoms.copy()
+    atoms.calc = calc
+    return atoms.get_forces()
+
+
+def test_forces_equal_blend_of_full_calculations(vacancy_cell, w_snap, w_eam):
+    """With r_buff ≥ 2 cutoffs, mixed forces equal λF_exp + (1−λ)F_cheap of the
+    two full-system calculations (to 1e-6 eV/Å) while the expensive model sees
+    a cut-out only."""
+    atoms = vacancy_cell.copy()
+    seed = len(atoms) // 2
+    regions = Regions([seed], r_core=2.0, r_blend=3.0, r_buff=2 * W_SNAP_CUTOFF + 0.1)
+    atoms.calc = MixedCalculator(w_snap, w_eam, regions)
+    mixed = atoms.get_forces()
+    weights = atoms.calc.results["lambda"]
+    expected = weights[:, None] * full_forces(atoms, w_snap) + (
+        1 - weights[:, None]
+    ) * full_forces(atoms, w_eam)
+    assert np.max(np.abs(mixed - expected)) < 1e-6
+    assert 0 < atoms.calc.results["n_expensive"] < 0.5 * len(atoms)
+    assert np.any((weights > 0) & (weights < 1))
+
+
+def test_all_expensive_equals_expensive_model(vacancy_cell, w_snap, w_eam):
+    """λ = 1 everywhere reproduces the expensive model."""
+    atoms = vacancy_cell.copy()
+    atoms.calc = MixedCalculator(w_snap, w_eam, Regions([0], r_core=100.0))
+    np.testing.assert_allclose(atoms.get_forces(), full_forces(atoms, w_snap), atol=1e-10)
+    assert atoms.calc.results["n_cheap"] == 0
+
+
+def test_all_cheap_equals_cheap_model(vacancy_cell, w_snap, w_eam):
+    """No seeds (λ = 0 everywhere) reproduces the cheap model."""
+    atoms = vacancy_cell.copy()
+    atoms.calc = MixedCalculator(w_snap, w_eam, Regions([]))
+    np.testing.assert_allclose(atoms.get_forces(), full_forces(atoms, w_eam), atol=1e-10)
+    assert atoms.calc.results["n_expensive"] == 0
+
+
+def test_force_mode_claims_no_energy(vacancy_cell, w_snap, w_eam):
+    """Force mixing has no energy: asking for one is an error, not 0.0."""
+    atoms = vacancy_cell.copy()
+    atoms.calc = MixedCalculator(w_snap, w_eam, Regions([0]))
+    assert "energy" not in atoms.calc.implemented_properties
+    with pytest.raises(Exception, match="energy"):
+        atoms.get_potential_energy()
+
+
+def test_unknown_mode():
+    """An unknown mixing mode is named in the error."""
+    with pytest.raises(ValueError, match="mode must be one of"):
+        MixedCalculator(None, None, Regions([0]), mode="average")
