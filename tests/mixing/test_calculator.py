@@ -11,7 +11,7 @@ from .conftest import W_SNAP_CUTOFF
 
 @pytest.fixture(scope="module")
 def vacancy_cell():
-    """bcc W, 12³ cells (3455 atoms) with a vacancy, slightly rattled."""
+    """Bcc W, 12³ cells (3455 atoms) with a vacancy, slightly rattled."""
     atoms = bulk("W", cubic=True).repeat(12)
     del atoms[len(atoms) // 2 + 6]
     atoms.rattle(0.03, seed=0)
@@ -27,7 +27,8 @@ def full_forces(atoms, calc):
 def test_forces_equal_blend_of_full_calculations(vacancy_cell, w_snap, w_eam):
     """With r_buff ≥ 2 cutoffs, mixed forces equal λF_exp + (1−λ)F_cheap of the
     two full-system calculations (to 1e-6 eV/Å) while the expensive model sees
-    a cut-out only."""
+    a cut-out only.
+    """
     atoms = vacancy_cell.copy()
     seed = len(atoms) // 2
     regions = Regions([seed], r_core=2.0, r_blend=3.0, r_buff=2 * W_SNAP_CUTOFF + 0.1)
@@ -46,7 +47,8 @@ def test_all_expensive_equals_expensive_model(vacancy_cell, w_snap, w_eam):
     """λ = 1 everywhere reproduces the expensive model."""
     atoms = vacancy_cell.copy()
     atoms.calc = MixedCalculator(w_snap, w_eam, Regions([0], r_core=100.0))
-    np.testing.assert_allclose(atoms.get_forces(), full_forces(atoms, w_snap), atol=1e-10)
+    expected = full_forces(atoms, w_snap)
+    np.testing.assert_allclose(atoms.get_forces(), expected, atol=1e-10)
     assert atoms.calc.results["n_cheap"] == 0
 
 
@@ -54,7 +56,8 @@ def test_all_cheap_equals_cheap_model(vacancy_cell, w_snap, w_eam):
     """No seeds (λ = 0 everywhere) reproduces the cheap model."""
     atoms = vacancy_cell.copy()
     atoms.calc = MixedCalculator(w_snap, w_eam, Regions([]))
-    np.testing.assert_allclose(atoms.get_forces(), full_forces(atoms, w_eam), atol=1e-10)
+    expected = full_forces(atoms, w_eam)
+    np.testing.assert_allclose(atoms.get_forces(), expected, atol=1e-10)
     assert atoms.calc.results["n_expensive"] == 0
 
 
