@@ -8,5 +8,12 @@ evaluates each potential on its own set and mixes the results.
 from .calculator import MixedCalculator
 from .criteria import CoordinationNumber
 from .regions import Regions, RegionState
+from .thermostat import BlendLangevin
 
-__all__ = ["CoordinationNumber", "MixedCalculator", "RegionState", "Regions"]
+__all__ = [
+    "BlendLangevin",
+    "CoordinationNumber",
+    "MixedCalculator",
+    "RegionState",
+    "Regions",
+]
