@@ -1,0 +1,402 @@
+"""ASE calculator running a :class:`LinearPotential` through LAMMPS in process.
+
+:class:`SnapCalculator` owns one LAMMPS instance, created at first use, that
+runs ``pair_style snap`` (overlaid with ``zbl`` when the potential has a
+baseline) on the coefficient files the potential writes to a private
+temporary folder. The instance is rebuilt only when the number of atoms,
+their elements, the cell or the periodicity change; between MD steps the
+positions are written into LAMMPS's own array and one ``run 1`` evaluates
+them (LAMMPS rebuilds its neighbour list only when atoms moved more than
+half the skin).
+
+With a POPS posterior the same instance also evaluates ``compute sna/atom``
+(per-atom descriptors) and, if asked, ``compute snad/atom`` (their gradients)
+to fill the uncertainty extras (see :class:`SnapCalculator`).
+
+Suffixes: ``_nc`` atom × Cartesian, ``_nk`` atom × column, ``_cc``
+Cartesian × Cartesian.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import weakref
+from typing import TYPE_CHECKING
+
+import numpy as np
+from ase import Atoms
+from ase.calculators.calculator import Calculator, all_changes
+from ase.data import atomic_masses, atomic_numbers
+
+from mixpot.descriptors._lammps import lammps_frame, start_lammps
+from mixpot.descriptors._validation import check_structure
+
+if TYPE_CHECKING:
+    from .linear import LinearPotential
+
+logger = logging.getLogger(__name__)
+
+VOIGT_PAIRS = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
+PRESSURE_KEYWORDS = ("pxx", "pyy", "pzz", "pyz", "pxz", "pxy")
+PE_ATOM, SNA, SNAD = "mixpot_pe_atom", "mixpot_sna", "mixpot_snad"
+
+
+class SnapEngine:
+    """One LAMMPS instance evaluating ``pair_style snap`` for one layout.
+
+    Parameters
+    ----------
+    elements : sequence of str
+        Element of each LAMMPS type.
+    pair_lines : list of str
+        ``pair_style``/``pair_coeff`` commands of the potential.
+    compute_args : str
+        Arguments of ``compute sna/atom``/``snad/atom`` (the SNAP settings).
+    descriptors, gradients : bool
+        Whether to define ``compute sna/atom`` and ``compute snad/atom``.
+    """
+
+    def __init__(
+        self,
+        elements,
+        pair_lines: list[str],
+        compute_args: str,
+        descriptors: bool = False,
+        gradients: bool = False,
+    ) -> None:
+        self.elements = list(elements)
+        self.pair_lines = list(pair_lines)
+        self.compute_args = compute_args
+        self.descriptors = descriptors
+        self.gradients = gradients
+        self._lmp = start_lammps()
+        self._layout: tuple | None = None
+        self.n_atoms = 0
+        self.rotation_cc = np.eye(3)
+        self.n_builds = 0
+
+    def close(self) -> None:
+        """Shut the LAMMPS instance down."""
+        if self._lmp is not None:
+            self._lmp.close()
+            self._lmp = None
+
+    def evaluate(self, atoms: Atoms) -> None:
+        """Evaluate ``atoms``: update positions in place or rebuild."""
+        layout = (
+            atoms.numbers.tobytes(),
+            atoms.cell.array.tobytes(),
+            atoms.pbc.tobytes(),
+        )
+        frame = lammps_frame(atoms)
+        if layout != self._layout:
+            self._build(atoms, frame)
+            self._layout = layout
+            return
+        positions_nc = self._lmp.numpy.extract_atom("x")
+        positions_nc[: len(atoms)] = frame.positions_nc[self._ase_index()]
+        self._lmp.command("run 1 pre no post no")
+
+    def _build(self, atoms: Atoms, frame) -> None:
+        self._layout = None
+        masses = [
+            f"mass {k + 1} {float(atomic_masses[atomic_numbers[symbol]])!r}"
+            for k, symbol in enumerate(self.elements)
+        ]
+        # 'm' (shrink-wrapped) instead of 'f': atoms may leave the initial
+        # box along non-periodic directions during MD.
+        boundary = frame.boundary.replace("f", "m")
+        self._lmp.commands_list(
+            [
+                "clear",
+                "units metal",
+                "atom_style atomic",
+                "atom_modify map array sort 0 0.0",
+                f"boundary {boundary}",
+                *frame.box_commands(len(self.elements))[1:],
+                *masses,
+            ]
+        )
+        self._create_atoms(atoms, frame.positions_nc)
+        self._lmp.commands_list([*self.pair_lines, *self._compute_commands()])
+        self.rotation_cc = frame.rotation_cc
+        self.n_atoms = len(atoms)
+        self.n_builds += 1
+        logger.debug("built LAMMPS system of %d atoms", len(atoms))
+
+    def _create_atoms(self, atoms: Atoms, positions_nc: np.ndarray) -> None:
+        type_of = {symbol: k + 1 for k, symbol in enumerate(self.elements)}
+        n_atoms = len(atoms)
+        created = self._lmp.create_atoms(
+            n_atoms,
+            list(range(1, n_atoms + 1)),
+            [type_of[symbol] for symbol in atoms.get_chemical_symbols()],
+            positions_nc.ravel().tolist(),
+        )
+        if created != n_atoms:
+            raise RuntimeError(f"LAMMPS created {created} of {n_atoms} atoms.")
+
+    def _compute_commands(self) -> list[str]:
+        commands = [
+            "neigh_modify every 1 delay 0 check yes",
+            f"compute {PE_ATOM} all pe/atom",
+        ]
+        if self.descriptors:
+            commands.append(f"compute {SNA} all sna/atom {self.compute_args}")
+        if self.gradients:
+            commands.append(f"compute {SNAD} all snad/atom {self.compute_args}")
+        # Thermo output on every step makes LAMMPS tally the global and
+        # per-atom energies and the virial on every step.
+        return [
+            *commands,
+            f"thermo_style custom step pe {' '.join(PRESSURE_KEYWORDS)}",
+            "thermo 1",
+            "run 0 post no",
+        ]
+
+    def _ase_index(self) -> np.ndarray:
+        """ASE index of each local LAMMPS atom (re-read: LAMMPS may reorder)."""
+        return self._lmp.numpy.extract_atom("id")[: self.n_atoms] - 1
+
+    def _in_ase_order(self, local_values: np.ndarray) -> np.ndarray:
+        index = self._ase_index()
+        ordered = np.empty((len(index), *local_values.shape[1:]))
+        ordered[index] = local_values[: len(index)]
+        return ordered
+
+    def energy(self) -> float:
+        """Return the total potential energy (eV)."""
+        return float(self._lmp.get_thermo("pe"))
+
+    def forces(self) -> np.ndarray:
+        """Return the forces (eV/Å), shape (n_atoms, 3), ASE order and frame."""
+        forces_nc = self._in_ase_order(self._lmp.numpy.extract_atom("f"))
+        return forces_nc @ self.rotation_cc.T
+
+    def energies(self) -> np.ndarray:
+        """Return per-atom energies (eV), shape (n_atoms,), SNAP plus baseline."""
+        from lammps import LMP_STYLE_ATOM, LMP_TYPE_VECTOR
+
+        values = self._lmp.numpy.extract_compute(
+            PE_ATOM, LMP_STYLE_ATOM, LMP_TYPE_VECTOR
+        )
+        return self._in_ase_order(values)
+
+    def stress(self) -> np.ndarray:
+        """Return the ASE stress ``-virial / volume`` (eV/Å^3), Voigt, ASE frame."""
+        pressure_cc = np.empty((3, 3))
+        for keyword, (a, b) in zip(PRESSURE_KEYWORDS, VOIGT_PAIRS, strict=True):
+            pressure_cc[a, b] = pressure_cc[b, a] = self._lmp.get_thermo(keyword)
+        # Velocities are never set in LAMMPS: the pressure is the virial's.
+        pressure_cc /= self._lmp.extract_global("nktv2p")
+        rotated = self.rotation_cc @ pressure_cc @ self.rotation_cc.T
+        return -np.array([rotated[a, b] for a, b in VOIGT_PAIRS])
+
+    def per_atom_descriptors(self) -> np.ndarray:
+        """Return ``compute sna/atom`` values, shape (n_atoms, K), ASE order."""
+        from lammps import LMP_STYLE_ATOM, LMP_TYPE_ARRAY
+
+        values = self._lmp.numpy.extract_compute(SNA, LMP_STYLE_ATOM, LMP_TYPE_ARRAY)
+        return self._in_ase_order(values)
+
+    def descriptor_gradients(self) -> np.ndarray:
+        """Return ``compute snad/atom``, shape (n_atoms, n_types, 3, K), LAMMPS frame.
+
+        Entry ``[i, t, c, k]`` is minus the derivative of the sum of ``B_k``
+        over atoms of type ``t`` with respect to coordinate ``c`` of atom
+        ``i``: the force row of ``compute snap``, as LAMMPS reports it.
+        """
+        from lammps import LMP_STYLE_ATOM, LMP_TYPE_ARRAY
+
+        values = self._lmp.numpy.extract_compute(SNAD, LMP_STYLE_ATOM, LMP_TYPE_ARRAY)
+        ordered = self._in_ase_order(values)
+        return ordered.reshape(len(ordered), len(self.elements), 3, -1)
+
+
+class SnapCalculator(Calculator):
+    """ASE calculator of a linear SNAP potential, evaluated by LAMMPS.
+
+    Parameters
+    ----------
+    potential : LinearPotential
+        The potential to evaluate.
+    uncertainty : bool or None, default=None
+        Fill the POPS extras listed below; None means "when the potential has
+        a POPS posterior".
+    force_uncertainty : bool, default=True
+        With ``uncertainty``, also fill ``forces_std``. Cost, measured on
+        2000 W atoms with 2J=8 (``benchmarks/snap_calculator_speed.py``):
+        the energy extras (``compute sna/atom``) add about 0.6 of a force
+        evaluation, ``forces_std`` (``compute snad/atom``) about 1.5 more;
+        switch it off for long MD runs.
+    **kwargs
+        Passed to :class:`ase.calculators.calculator.Calculator`.
+
+    Notes
+    -----
+    ``results`` holds ``energy``, ``free_energy`` (the same, eV), ``forces``
+    (eV/Å), ``energies`` (per atom, SNAP plus half of each baseline pair, eV)
+    and, for cells periodic in all three directions, ``stress`` (eV/Å^3,
+    ASE convention). With uncertainty it also holds, from the POPS posterior:
+
+    * ``energy_std`` (eV): std of the total energy (the regressor's
+      ``std_components``, by default misspecification and epistemic);
+    * ``energy_lower``, ``energy_upper`` (eV): exact POPS bounds of the total
+      energy (its SNAP part moved to the box extremes, baseline kept);
+    * ``energies_std``, ``energies_lower``, ``energies_upper`` (eV, shape
+      (n_atoms,)): the same per atom, from the per-atom descriptors;
+    * ``forces_std`` (eV/Å, shape (n_atoms, 3)): std of each force
+      component, from its row of descriptor gradients.
+
+    Raises
+    ------
+    ValueError
+        (from ``calculate``) for elements the potential does not know,
+        non-finite positions, or, without a baseline, atoms closer than
+        0.5 Å; at construction, for ``uncertainty=True`` without posterior.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ase.build import bulk
+    >>> from mixpot.descriptors import SNAP
+    >>> from mixpot.potentials import LinearPotential
+    >>> snap = SNAP(["W"], [0.5], twojmax=2, rcutfac=4.7)
+    >>> coef = np.array([-8.0, 0.1, 0.02, -0.03, 0.01, 0.005])
+    >>> atoms = bulk("W", "bcc", a=3.18, cubic=True) * 2
+    >>> atoms.calc = LinearPotential(snap, coef).calculator()
+    >>> atoms.get_forces().shape, atoms.get_potential_energies().shape
+    ((16, 3), (16,))
+    """
+
+    implemented_properties = ["energy", "free_energy", "forces", "stress", "energies"]
+    nolabel = True
+
+    def __init__(
+        self,
+        potential: LinearPotential,
+        uncertainty: bool | None = None,
+        force_uncertainty: bool = True,
+        **kwargs,
+    ) -> None:
+        super().__init__(**kwargs)
+        has_posterior = potential.regressor is not None
+        if uncertainty and not has_posterior:
+            raise ValueError(
+                "uncertainty=True needs a potential fitted with a POPSRegressor; "
+                "this one has no posterior."
+            )
+        self.potential = potential
+        self.uncertainty = has_posterior if uncertainty is None else bool(uncertainty)
+        self.force_uncertainty = self.uncertainty and bool(force_uncertainty)
+        self.engine: SnapEngine | None = None
+        self._remove_folder: weakref.finalize | None = None
+
+    def close(self) -> None:
+        """Shut LAMMPS down and remove the temporary coefficient files.
+
+        The calculator stays usable: the next evaluation starts again.
+        """
+        if self.engine is not None:
+            self.engine.close()
+            self.engine = None
+        if self._remove_folder is not None:
+            self._remove_folder()
+            self._remove_folder = None
+
+    def calculate(
+        self,
+        atoms: Atoms | None = None,
+        properties=("energy",),
+        system_changes=all_changes,
+    ) -> None:
+        """Evaluate the potential (see the class docstring for the results)."""
+        super().calculate(atoms, properties, system_changes)
+        atoms = self.atoms
+        potential = self.potential
+        check_structure(
+            atoms, 0, potential.descriptor.elements, potential.baseline is None
+        )
+        engine = self._engine()
+        engine.evaluate(atoms)
+        energy = engine.energy()
+        self.results = {
+            "energy": energy,
+            "free_energy": energy,
+            "forces": engine.forces(),
+            "energies": engine.energies(),
+        }
+        if atoms.pbc.all():
+            self.results["stress"] = engine.stress()
+        if self.uncertainty:
+            self.results.update(self._energy_uncertainty(atoms, engine))
+        if self.force_uncertainty:
+            self.results["forces_std"] = self._forces_std(atoms, engine)
+
+    def _engine(self) -> SnapEngine:
+        if self.engine is None:
+            # pair_style snap reads files only: write them where LAMMPS can.
+            folder = tempfile.mkdtemp(prefix="mixpot_snap_")
+            # Removed on close(), when the calculator is collected, or at exit.
+            self._remove_folder = weakref.finalize(
+                self, shutil.rmtree, folder, ignore_errors=True
+            )
+            pair_lines = self.potential.to_lammps(folder, name="potential")
+            descriptor = self.potential.descriptor
+            self.engine = SnapEngine(
+                descriptor.elements,
+                pair_lines,
+                descriptor.lammps_compute_args(),
+                descriptors=self.uncertainty,
+                gradients=self.force_uncertainty,
+            )
+        return self.engine
+
+    def _type_index(self, atoms: Atoms) -> np.ndarray:
+        index_of = {s: k for k, s in enumerate(self.potential.descriptor.elements)}
+        return np.array([index_of[s] for s in atoms.get_chemical_symbols()])
+
+    def _energy_uncertainty(self, atoms: Atoms, engine: SnapEngine) -> dict:
+        descriptor = self.potential.descriptor
+        n_atoms = len(atoms)
+        rows_nek = np.zeros((n_atoms, descriptor.n_elements, descriptor.n_coefficients))
+        rows_nek[np.arange(n_atoms), self._type_index(atoms), 0] = 1.0
+        rows_nek[np.arange(n_atoms), self._type_index(atoms), 1:] = (
+            engine.per_atom_descriptors()
+        )
+        rows_nk = rows_nek.reshape(n_atoms, -1)
+        per_atom = _pops_interval(self.potential.regressor, rows_nk)
+        total = _pops_interval(self.potential.regressor, rows_nk.sum(axis=0)[None])
+        energies, energy = self.results["energies"], self.results["energy"]
+        return {
+            "energy_std": float(total["std"][0]),
+            "energy_lower": float(energy + total["lower"][0]),
+            "energy_upper": float(energy + total["upper"][0]),
+            "energies_std": per_atom["std"],
+            "energies_lower": energies + per_atom["lower"],
+            "energies_upper": energies + per_atom["upper"],
+        }
+
+    def _forces_std(self, atoms: Atoms, engine: SnapEngine) -> np.ndarray:
+        descriptor = self.potential.descriptor
+        n_atoms = len(atoms)
+        # snad/atom already holds the force rows (minus the gradients of the
+        # per-type descriptor sums); the constant columns have no gradient.
+        rows_ntck = np.zeros(
+            (n_atoms, descriptor.n_elements, 3, descriptor.n_coefficients)
+        )
+        rows_ntck[..., 1:] = engine.descriptor_gradients()
+        rows_ncx = np.einsum("ab,ntbk->natk", engine.rotation_cc, rows_ntck).reshape(
+            3 * n_atoms, -1
+        )
+        _, std = self.potential.regressor.predict(rows_ncx, return_std=True)
+        return std.reshape(n_atoms, 3)
+
+
+def _pops_interval(regressor, rows_nk: np.ndarray) -> dict[str, np.ndarray]:
+    """Std and bounds (as offsets from the mean) of linear rows."""
+    mean, std = regressor.predict(rows_nk, return_std=True)
+    lower, upper = regressor.predict_bounds(rows_nk)
+    return {"std": std, "lower": lower - mean, "upper": upper - mean}

