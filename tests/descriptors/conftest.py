@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from ase import Atoms
-from ase.build import bulk
 
 from mixpot.descriptors import SNAP, ZBLBaseline
 from mixpot.potentials.lammps_files import read_snap_files
@@ -60,25 +59,6 @@ def tungsten() -> ShippedSnap:
 def tungsten_beryllium() -> ShippedSnap:
     """WBe_Wood_PRB2019: two elements, bzeroflag 1, ZBL on all pairs."""
     return shipped_snap("WBe_Wood_PRB2019", ZBLBaseline(4.0, 4.8))
-
-
-@pytest.fixture
-def rattled_w() -> Atoms:
-    """Rattled bcc W, 2x2x2 conventional cells (16 atoms)."""
-    atoms = bulk("W", "bcc", a=3.1803, cubic=True) * (2, 2, 2)
-    atoms.rattle(0.08, seed=1)
-    return atoms
-
-
-@pytest.fixture
-def triclinic_w() -> Atoms:
-    """Rattled, sheared and rotated bcc W: a general (non lower-triangular) cell."""
-    atoms = bulk("W", "bcc", a=3.1803) * (3, 3, 3)
-    shear = np.array([[1.0, 0.05, -0.08], [0.03, 0.97, 0.1], [-0.06, 0.02, 1.04]])
-    atoms.set_cell(atoms.cell.array @ shear, scale_atoms=True)
-    atoms.rotate(37, (1, 2, 3), rotate_cell=True)
-    atoms.rattle(0.08, seed=2)
-    return atoms
 
 
 def lammps_reference(atoms: Atoms, potential: ShippedSnap) -> Reference:

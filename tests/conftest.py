@@ -1,0 +1,25 @@
+"""Configurations shared by the test suites of several subpackages."""
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.build import bulk
+
+
+@pytest.fixture
+def rattled_w() -> Atoms:
+    """Rattled bcc W, 2x2x2 conventional cells (16 atoms)."""
+    atoms = bulk("W", "bcc", a=3.1803, cubic=True) * (2, 2, 2)
+    atoms.rattle(0.08, seed=1)
+    return atoms
+
+
+@pytest.fixture
+def triclinic_w() -> Atoms:
+    """Rattled, sheared and rotated bcc W: a general (non lower-triangular) cell."""
+    atoms = bulk("W", "bcc", a=3.1803) * (3, 3, 3)
+    shear = np.array([[1.0, 0.05, -0.08], [0.03, 0.97, 0.1], [-0.06, 0.02, 1.04]])
+    atoms.set_cell(atoms.cell.array @ shear, scale_atoms=True)
+    atoms.rotate(37, (1, 2, 3), rotate_cell=True)
+    atoms.rattle(0.08, seed=2)
+    return atoms
