@@ -63,14 +63,7 @@ def stock_lammps(atoms: Atoms, include_file: Path, elements) -> Reference:
 
 def labels_as_targets(rows: SnapRows, labelled: list[Atoms]) -> np.ndarray:
     """Reference values of every row, from configurations with results."""
-    targets = np.empty(len(rows.kind))
-    for index, atoms in enumerate(labelled):
-        mine = rows.structure == index
-        targets[mine & (rows.kind == "energy")] = atoms.get_potential_energy()
-        targets[mine & (rows.kind == "force")] = atoms.get_forces().ravel()
-        if atoms.pbc.all():
-            targets[mine & (rows.kind == "stress")] = atoms.get_stress()
-    return targets
+    return rows.targets_from(labelled)
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from ase import Atoms
 
 from ._session import SnapBlock
 
@@ -98,6 +99,35 @@ class SnapRows:
         1.0
         """
         return self.X @ np.asarray(coef, dtype=np.float64) + self.baseline
+
+    def targets_from(self, labelled: Sequence[Atoms]) -> np.ndarray:
+        """Read the reference value of every row from labelled configurations.
+
+        Parameters
+        ----------
+        labelled : sequence of ase.Atoms
+            The configurations these rows describe, in the same order, each
+            with a calculator holding energy, forces and (if periodic)
+            stress, e.g. a ``SinglePointCalculator``.
+
+        Returns
+        -------
+        ndarray, shape (n_rows,)
+            Energies (eV), forces (eV/Å) and stresses (eV/Å³) per row.
+        """
+        if len(labelled) != self.n_structures:
+            raise ValueError(
+                f"got {len(labelled)} labelled configurations for rows of "
+                f"{self.n_structures}."
+            )
+        targets = np.empty(len(self.kind))
+        for index, atoms in enumerate(labelled):
+            mine = self.structure == index
+            targets[mine & (self.kind == "energy")] = atoms.get_potential_energy()
+            targets[mine & (self.kind == "force")] = atoms.get_forces().ravel()
+            if np.any(mine & (self.kind == "stress")):
+                targets[mine & (self.kind == "stress")] = atoms.get_stress()
+        return targets
 
 
 def block_to_rows(
