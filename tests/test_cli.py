@@ -1,5 +1,7 @@
 """The command line (src/mixpot/cli.py) and its demo (src/mixpot/demo.py)."""
 
+import json
+
 import pytest
 
 from mixpot.cli import main
@@ -24,3 +26,63 @@ def test_unknown_command_is_an_error():
     """Argparse rejects an unknown subcommand."""
     with pytest.raises(SystemExit):
         main(["frobnicate"])
+
+
+W_EAM = "lammps:pair_style eam/alloy;pair_coeff * * W_zhou.eam.alloy W"
+
+
+def test_distill_end_to_end_writes_the_report(tmp_path, capsys):
+    """`mixpot distill` runs from the command line into a folder and leaves
+    the report, the dataset and the cheap model there; `mixpot report`
+    rewrites the same numbers from those files.
+    """
+    out = tmp_path / "W_cheap"
+    argv = [
+        "distill",
+        "--expensive",
+        W_EAM,
+        "--element",
+        "W",
+        "--out",
+        str(out),
+        "--repeat",
+        "2",
+        "--frames",
+        "2",
+        "--twojmax",
+        "4",
+        "--ensemble",
+        "1",
+    ]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "# Distillation report" in printed and "E_vac (eV)" in printed
+    for name in (
+        "report.md",
+        "report.json",
+        "parity.png",
+        "dataset.extxyz",
+        "potential.npz",
+        "lammps/cheap.snapcoeff",
+    ):
+        assert (out / name).exists(), name
+    before = json.loads((out / "report.json").read_text())
+    assert main(["report", str(out)]) == 0
+    after = json.loads((out / "report.json").read_text())
+    for kind, scores in before["train"].items():
+        assert after["train"][kind] == pytest.approx(scores)
+    assert after["properties"] == before["properties"]
+
+
+def test_report_of_a_folder_without_a_run(tmp_path, capsys):
+    """`mixpot report` on a folder that holds no run says what is missing."""
+    assert main(["report", str(tmp_path)]) == 2
+    assert "distill.json is missing" in capsys.readouterr().err
+
+
+def test_distill_with_a_bad_recipe_key(tmp_path, capsys):
+    """A misspelt key in the TOML recipe is an error naming the key."""
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text('expensive = "lammps:W_zhou"\n[recipe]\nelement = "W"\n')
+    assert main(["distill", "--recipe", str(recipe), "--out", str(tmp_path)]) == 2
+    assert "unknown keys ['element']" in capsys.readouterr().err

@@ -1,6 +1,8 @@
 """Command-line interface: a thin layer over library calls.
 
-``mixpot demo`` runs the end-to-end demonstration on built-in defaults.
+``mixpot demo`` runs the end-to-end demonstration on built-in defaults;
+``mixpot distill`` distils a cheap potential from an expensive one;
+``mixpot report DIR`` rewrites the report of a distillation.
 """
 
 from __future__ import annotations
@@ -11,6 +13,14 @@ import sys
 from pathlib import Path
 
 from . import __version__
+
+# What `mixpot distill --expensive … --element X` samples without a recipe file.
+DEFAULT_RECIPE = {
+    "repeat": 3,
+    "temperatures": [300.0, 1200.0],
+    "n_frames": 10,
+    "defects": ["vacancy"],
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +53,39 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--seed", type=int, default=0, help="random seed")
     demo.set_defaults(run=_run_demo)
+    _add_distill(commands)
+    report = commands.add_parser("report", help="rewrite a distillation report")
+    report.add_argument("directory", type=Path, help="output folder of distill")
+    report.set_defaults(run=_run_report)
     return parser
+
+
+def _add_distill(commands) -> None:
+    distill = commands.add_parser(
+        "distill",
+        help="distil a linear SNAP potential from an expensive model",
+        description="Sample configurations with the expensive model, label "
+        "them, fit a linear SNAP with POPS bounds, and write a report. Rerun "
+        "the same command to resume an interrupted run.",
+    )
+    distill.add_argument("--expensive", help="e.g. sevennet:7net-0 or lammps:...")
+    distill.add_argument("--element", help="chemical symbol of the crystal")
+    distill.add_argument("--out", type=Path, required=True, help="output folder")
+    distill.add_argument("--recipe", type=Path, help="TOML file of settings")
+    distill.add_argument("--lattice", help="bcc, fcc, diamond, sc (default: ASE's)")
+    distill.add_argument("--lattice-constant", type=float, help="Å (default: relax)")
+    distill.add_argument("--repeat", type=int, help="supercell of the cubic cell")
+    distill.add_argument("--temperatures", type=float, nargs="+", help="MD (K)")
+    distill.add_argument("--frames", type=int, help="MD frames per temperature")
+    distill.add_argument("--defects", nargs="*", help="vacancy, self-interstitial…")
+    distill.add_argument("--twojmax", type=int, help="SNAP 2J (default 8)")
+    distill.add_argument("--cutoff", type=float, help="SNAP cutoff in Å (4.7)")
+    distill.add_argument("--ensemble", type=int, help="POPS members for ranges")
+    distill.add_argument(
+        "--no-strain-constraint", action="store_true", help="plain weights only"
+    )
+    distill.add_argument("--seed", type=int, help="random seed (default 0)")
+    distill.set_defaults(run=_run_distill)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -53,6 +95,88 @@ def _run_demo(args: argparse.Namespace) -> int:
     print(result.table)
     print(f"\nplot written to {result.plot_path}")
     print(f"model written to {result.model_path}")
+    return 0
+
+
+def _run_distill(args: argparse.Namespace) -> int:
+    from .distill.pipeline import config_from_dict, distil
+
+    values = _distill_settings(args)
+    try:
+        config = config_from_dict(values)
+    except (TypeError, ValueError) as error:
+        print(f"mixpot distill: {error}", file=sys.stderr)
+        return 2
+    result = distil(config, args.out)
+    print((args.out / "report.md").read_text())
+    print(
+        f"cheap potential: {result.out_dir / 'potential.npz'} and "
+        f"{result.out_dir / 'lammps'}/"
+    )
+    return 0
+
+
+def _distill_settings(args: argparse.Namespace) -> dict:
+    """Merge the TOML recipe (if any) with the command-line options."""
+    import tomllib
+
+    values: dict = {}
+    if args.recipe is not None:
+        values = tomllib.loads(args.recipe.read_text())
+    recipe = dict(values.get("recipe", {}))
+    if args.element:
+        recipe["elements"] = [args.element]
+    options = {
+        "lattice": args.lattice,
+        "lattice_constant": args.lattice_constant,
+        "repeat": args.repeat,
+        "temperatures": args.temperatures,
+        "n_frames": args.frames,
+        "defects": args.defects,
+    }
+    recipe.update({k: v for k, v in options.items() if v is not None})
+    if args.recipe is None:
+        for key, value in DEFAULT_RECIPE.items():
+            recipe.setdefault(key, value)
+    if "elements" in recipe and "lattice" not in recipe:
+        recipe["lattice"] = _reference_lattice(recipe["elements"][0])
+    values["recipe"] = recipe
+    if args.expensive:
+        values["expensive"] = args.expensive
+    if args.twojmax or args.cutoff:
+        elements = recipe.get("elements", [])
+        descriptor = dict(values.get("descriptor") or {})
+        descriptor.setdefault("elements", list(elements))
+        descriptor.setdefault("radii", [0.5] * len(elements))
+        descriptor["twojmax"] = args.twojmax or descriptor.get("twojmax", 8)
+        descriptor["rcutfac"] = args.cutoff or descriptor.get("rcutfac", 4.7)
+        values["descriptor"] = descriptor
+    if args.no_strain_constraint:
+        values["fit"] = {**values.get("fit", {}), "strain_tolerance": None}
+    if args.ensemble is not None:
+        values["n_ensemble"] = args.ensemble
+    if args.seed is not None:
+        values["random_state"] = args.seed
+    return values
+
+
+def _reference_lattice(symbol: str) -> str:
+    """ASE's ground-state lattice of an element (e.g. W → bcc)."""
+    from ase.data import atomic_numbers, reference_states
+
+    state = reference_states[atomic_numbers[symbol]] or {}
+    return str(state.get("symmetry", "bcc"))
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from .distill.pipeline import rewrite_report
+
+    try:
+        rewrite_report(args.directory)
+    except FileNotFoundError as error:
+        print(f"mixpot report: {error}", file=sys.stderr)
+        return 2
+    print((args.directory / "report.md").read_text())
     return 0
 
 
