@@ -19,6 +19,8 @@ DEFAULT_RECIPE = {
     "repeat": 3,
     "temperatures": [300.0, 1200.0],
     "n_frames": 10,
+    "timestep": 2.0,
+    "frame_interval": 40.0,
     "defects": ["vacancy"],
 }
 

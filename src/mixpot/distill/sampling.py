@@ -474,6 +474,13 @@ def _md_frames(
             md_time=float((index + 1) * steps * recipe.timestep),
         )
         frames.append(frame)
+        logger.info(
+            "MD %g K: frame %d/%d (%d steps each)",
+            temperature,
+            index + 1,
+            n_frames,
+            steps,
+        )
     return frames
 
 
