@@ -2,13 +2,16 @@
 
 :class:`Regions` turns seeds (indices or a per-atom criterion) into per-atom
 weights λ and the atom sets each potential must see; :class:`MixedCalculator`
-evaluates each potential on its own set and mixes the results.
+evaluates each potential on its own set and mixes forces ("force") or
+per-atom energies ("energy", conservative, through the λ-weighted providers
+of :mod:`mixpot.mixing.weighted`).
 """
 
 from .calculator import MixedCalculator
 from .criteria import CoordinationNumber
 from .regions import Regions, RegionState
 from .thermostat import BlendLangevin
+from .weighted import WeightedSevenNet, WeightedSnap, weighted_provider
 
 __all__ = [
     "BlendLangevin",
@@ -16,4 +19,7 @@ __all__ = [
     "MixedCalculator",
     "RegionState",
     "Regions",
+    "WeightedSevenNet",
+    "WeightedSnap",
+    "weighted_provider",
 ]

@@ -4,6 +4,25 @@
 (1 − λ_i) F_i^cheap`` (as ML-MIX does). Such forces are not the gradient of
 any energy, so the calculator claims neither energy nor stress.
 
+``mode="energy"`` mixes per-atom energies, ``E = Σ_i [λ_i E_i^exp +
+(1 − λ_i) E_i^cheap]``, evaluated as the cheap potential on the whole system
+plus ``Σ λ_i E_i^exp − Σ λ_i E_i^cheap``, both weighted sums taken on the
+carved cut-out of the expensive set (buffer atoms have λ = 0 but shape the
+others' neighbourhoods). Forces and stress are the exact gradients of E at
+fixed λ, so NVE conserves energy between region rebuilds. Both potentials
+need a weighted provider (:mod:`mixpot.mixing.weighted`).
+
+**The stress rule** (energy mode, systems periodic in all three directions;
+V is the system's volume). The cheap potential's own stress on the whole
+system, plus ``(1/V) ∂/∂ε`` of each weighted term:
+
+* isolated cut-out: ``−Σ_k f_k ⊗ r_k`` over its atoms, with r_k its
+  minimum-image-unwrapped positions (exact: the term is translation and
+  rotation invariant and every r_k − r_l moves affinely with the strain);
+* cut-out still periodic in some direction: that sum would miss the
+  interactions across the periodic boundary, so the provider's own stress
+  times the cut-out's cell volume (the parent cell: it is kept) is used.
+
 Each potential sees only the atoms it must: the expensive one a carved
 cut-out of the expensive set (λ > 0 plus a buffer of ``r_buff``), the cheap
 one everything but the deep core. The expensive cost therefore scales with
@@ -14,6 +33,8 @@ its neighbours j, and each E_j needs j's full neighbourhood. In a carved
 cut-out, a local potential with cutoff r_c therefore gives exact forces on
 atoms at least 2 r_c inside the cut: ``r_buff ≥ 2 r_c``. For a
 message-passing model the receptive field (layers × r_c) replaces r_c.
+Energy mode needs only ``r_buff ≥ r_c``: every atom with λ > 0 must see its
+full neighbourhood, and the gradient of the weighted sum is then exact.
 """
 
 from __future__ import annotations
@@ -25,12 +46,13 @@ import numpy as np
 from ase import Atoms, units
 from ase.calculators.calculator import Calculator, all_changes
 
-from .carve import carve
+from .carve import Carved, carve
 from .regions import Regions, RegionState
+from .weighted import VOIGT_PAIRS, Weighted, weighted_provider
 
 logger = logging.getLogger(__name__)
 
-MODES = ("force",)
+MODES = ("force", "energy")
 
 
 class MixedCalculator(Calculator):
@@ -42,19 +64,29 @@ class MixedCalculator(Calculator):
         The two potentials (each is given sub-systems as new Atoms).
     regions : Regions
         Builds λ and the atom sets.
-    mode : {"force"}, default "force"
-        How the potentials are mixed.
+    mode : {"force", "energy"}, default "force"
+        How the potentials are mixed (see the module docstring).
     min_gap : float, default 6.0
         Empty gap (Å) across a periodic direction needed to cut the
         expensive set open in that direction; at least the expensive cutoff.
     vacuum : float, default 6.0
         Vacuum (Å) around an isolated cut-out.
 
+    Raises
+    ------
+    ValueError
+        For an unknown mode, or in energy mode for a potential that has no
+        weighted provider (:func:`~mixpot.mixing.weighted.weighted_provider`).
+
     Notes
     -----
     Besides ``forces``, ``results`` holds ``lambda`` (per-atom weights),
     ``n_expensive`` and ``n_cheap`` (atoms each potential saw) and
-    ``time_expensive`` / ``time_cheap`` (seconds in each potential).
+    ``time_expensive`` / ``time_cheap`` (seconds in each potential). Energy
+    mode adds ``energy`` and ``free_energy`` (eV) and, for systems periodic
+    in all three directions, ``stress`` (eV/Å³); there the cheap potential
+    sees every atom (``n_cheap`` = all) and, with the expensive one, the
+    cut-out of the expensive set.
     Regions are built at the first calculation and then kept until
     :meth:`update_regions` (or an attached :meth:`attach_updater`) rebuilds
     them.
@@ -67,6 +99,22 @@ class MixedCalculator(Calculator):
     >>> atoms.calc = MixedCalculator(EMT(), EMT(), Regions([0], r_buff=4.0))
     >>> atoms.get_forces().shape
     (500, 3)
+
+    Energy mode, with two linear SNAP potentials (both have weighted
+    providers):
+
+    >>> from mixpot.descriptors import SNAP
+    >>> from mixpot.potentials import LinearPotential
+    >>> snap = SNAP(["W"], [0.5], twojmax=2, rcutfac=4.7)
+    >>> fine = LinearPotential(snap, [-8.0, 0.1, 0.02, -0.03, 0.01, 0.005])
+    >>> rough = LinearPotential(snap, [-8.0, 0.1, 0.0, 0.0, 0.0, 0.0])
+    >>> atoms = bulk("W", cubic=True).repeat(4)
+    >>> regions = Regions([0], r_core=2.0, r_blend=2.0, r_buff=4.7)
+    >>> atoms.calc = MixedCalculator(
+    ...     fine.calculator(), rough.calculator(), regions, mode="energy"
+    ... )
+    >>> atoms.get_forces().shape, atoms.get_stress().shape
+    ((128, 3), (6,))
     """
 
     def __init__(
@@ -90,6 +138,10 @@ class MixedCalculator(Calculator):
         self.vacuum = vacuum
         self.state: RegionState | None = None
         self.implemented_properties = ["forces"]
+        if mode == "energy":
+            self.weighted_expensive = weighted_provider(expensive)
+            self.weighted_cheap = weighted_provider(cheap)
+            self.implemented_properties = ["energy", "free_energy", "forces", "stress"]
 
     def update_regions(self, atoms: Atoms, elapsed: float | None = None) -> RegionState:
         """Rebuild λ and the atom sets for ``atoms`` (``elapsed`` in fs)."""
@@ -120,11 +172,14 @@ class MixedCalculator(Calculator):
         properties=("forces",),
         system_changes=all_changes,
     ) -> None:
-        """Mix the forces of both potentials."""
+        """Mix both potentials (forces or energies, by ``mode``)."""
         super().calculate(atoms, properties, system_changes)
         atoms = self.atoms
         if self.state is None or len(self.state.weights) != len(atoms):
             self.update_regions(atoms)
+        if self.mode == "energy":
+            self.results = self._mix_energies(atoms, self.state)
+            return
         state = self.state
         weights = state.weights
         forces = np.zeros((len(atoms), 3))
@@ -148,9 +203,73 @@ class MixedCalculator(Calculator):
     def _forces_on(
         self, calc: Calculator, atoms: Atoms, indices: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        if len(indices) == len(atoms):
-            sub = Atoms(atoms.numbers, atoms.positions, cell=atoms.cell, pbc=atoms.pbc)
-        else:
-            sub = carve(atoms, indices, self.min_gap, self.vacuum).atoms
+        sub = self._cut_out(atoms, indices).atoms
         sub.calc = calc
         return indices, sub.get_forces()
+
+    def _cut_out(self, atoms: Atoms, indices: np.ndarray) -> Carved:
+        if len(indices) == len(atoms):
+            sub = Atoms(atoms.numbers, atoms.positions, cell=atoms.cell, pbc=atoms.pbc)
+            return Carved(sub, np.asarray(indices), atoms.pbc.copy())
+        return carve(atoms, indices, self.min_gap, self.vacuum)
+
+    def _mix_energies(self, atoms: Atoms, state: RegionState) -> dict:
+        """Cheap on everything, plus Σ λ E^exp − Σ λ E^cheap on the cut-out."""
+        start = time.perf_counter()
+        whole = Atoms(atoms.numbers, atoms.positions, cell=atoms.cell, pbc=atoms.pbc)
+        whole.calc = self.cheap
+        energy = whole.get_potential_energy()
+        forces = whole.get_forces().copy()
+        periodic = bool(atoms.pbc.all())
+        stress = whole.get_stress(voigt=True).copy() if periodic else None
+        time_expensive, time_cheap = 0.0, time.perf_counter() - start
+        if state.n_expensive:
+            piece = self._cut_out(atoms, state.expensive_atoms)
+            weights = state.weights[piece.indices]
+            start = time.perf_counter()
+            expensive = self.weighted_expensive.weighted(piece.atoms, weights)
+            middle = time.perf_counter()
+            cheap = self.weighted_cheap.weighted(piece.atoms, weights)
+            time_expensive = middle - start
+            time_cheap += time.perf_counter() - middle
+            energy += expensive.energy - cheap.energy
+            forces[piece.indices] += expensive.forces - cheap.forces
+            if periodic:
+                stress = _add_stress(
+                    stress, piece, expensive, cheap, atoms.get_volume()
+                )
+        results = {
+            "energy": energy,
+            "free_energy": energy,
+            "forces": forces,
+            "lambda": state.weights.copy(),
+            "n_expensive": state.n_expensive,
+            "n_cheap": len(atoms),
+            "time_expensive": time_expensive,
+            "time_cheap": time_cheap,
+        }
+        if stress is not None:
+            results["stress"] = stress
+        return results
+
+
+def _add_stress(
+    stress: np.ndarray | None,
+    piece: Carved,
+    expensive: Weighted,
+    cheap: Weighted,
+    volume: float,
+) -> np.ndarray | None:
+    """Add ``(1/V) ∂/∂ε (E_w^exp − E_w^cheap)`` by the module's stress rule."""
+    if stress is None:
+        return None
+    if not piece.periodic.any():
+        forces_nc = expensive.forces - cheap.forces
+        derivative_cc = -forces_nc.T @ piece.atoms.positions
+        derivative_cc = 0.5 * (derivative_cc + derivative_cc.T)
+        return stress + np.array([derivative_cc[a, b] for a, b in VOIGT_PAIRS]) / volume
+    if expensive.stress is None or cheap.stress is None:
+        logger.warning("a weighted provider gave no stress: stress left out")
+        return None
+    scale = abs(piece.atoms.cell.volume) / volume
+    return stress + scale * (expensive.stress - cheap.stress)

@@ -1,0 +1,464 @@
+"""λ-weighted sums of per-atom energies, with their exact gradients.
+
+Energy mixing (``MixedCalculator(mode="energy")``) needs, for each potential,
+``E_w = Σ_i w_i E_i`` and its gradients at fixed weights: forces
+``-∂E_w/∂r_k`` on every atom (weight-0 atoms included: they move the
+neighbourhoods of the others) and the stress ``(1/V) ∂E_w/∂ε``. A *weighted
+provider* is any object with
+
+``weighted(atoms, weights) -> Weighted(energy, forces, stress)``
+
+and :func:`weighted_provider` finds the one that fits a calculator:
+
+* :class:`WeightedSnap` for mixpot's linear SNAP (a
+  :class:`~mixpot.potentials.LinearPotential` or its ``SnapCalculator``).
+  Per-atom SNAP energies are linear in the coefficients, so one LAMMPS
+  ``pair_style snap`` whose atom types are the distinct (element, weight)
+  classes, each with the element's coefficients times the weight, returns
+  ``E_w`` with its exact forces and virial. A ZBL baseline adds
+  ``Σ_pairs (w_i + w_j)/2 φ(r_ij)``, evaluated here (:func:`weighted_zbl`).
+* :class:`WeightedSevenNet` for a SevenNet ASE calculator: a forward hook
+  scales the model's per-atom energies by the weights before they are
+  summed, so the model's own autograd forces and stress are those of
+  ``E_w``.
+
+Stress follows ASE: ``(1/V) ∂E_w/∂ε`` with ``V`` the volume of the cell of
+the ``atoms`` given (also when some directions are open), or None when
+that cell has no volume. Suffixes: ``_nc`` atom × Cartesian, ``_pc`` pair ×
+Cartesian, ``_cc`` Cartesian × Cartesian.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import weakref
+from pathlib import Path
+from typing import NamedTuple, Protocol, runtime_checkable
+
+import numpy as np
+from ase import Atoms
+from ase.calculators.calculator import all_changes
+from matscipy.neighbours import neighbour_list
+
+from mixpot.descriptors import ZBLBaseline
+from mixpot.descriptors._lammps import lammps_frame, start_lammps
+from mixpot.descriptors._validation import check_structure
+from mixpot.descriptors.baseline import zbl_pair
+from mixpot.potentials import LinearPotential, SnapCalculator
+from mixpot.potentials.calculator import PRESSURE_KEYWORDS, VOIGT_PAIRS
+
+logger = logging.getLogger(__name__)
+
+#: Module of a SevenNet model that writes the per-atom energies.
+SEVENNET_HOOK_MODULE, SEVENNET_ATOMIC_ENERGY = "rescale_atomic_energy", "atomic_energy"
+
+
+class Weighted(NamedTuple):
+    """``Σ_i w_i E_i`` (eV), forces (eV/Å, (n_atoms, 3)), ASE stress or None."""
+
+    energy: float
+    forces: np.ndarray
+    stress: np.ndarray | None
+
+    def __add__(self, other: Weighted) -> Weighted:  # type: ignore[override]
+        """Sum two weighted terms of the same configuration."""
+        stress = (
+            None
+            if self.stress is None or other.stress is None
+            else self.stress + other.stress
+        )
+        return Weighted(self.energy + other.energy, self.forces + other.forces, stress)
+
+
+@runtime_checkable
+class WeightedProvider(Protocol):
+    """Anything that evaluates a λ-weighted energy and its exact gradients."""
+
+    def weighted(self, atoms: Atoms, weights: np.ndarray) -> Weighted:
+        """Return ``Σ_i w_i E_i`` of ``atoms`` with its forces and stress."""
+        ...
+
+
+def weighted_provider(calc) -> WeightedProvider:
+    """Return the weighted provider for a calculator (or potential).
+
+    Parameters
+    ----------
+    calc : object
+        A :class:`~mixpot.potentials.SnapCalculator`, a
+        :class:`~mixpot.potentials.LinearPotential`, a SevenNet ASE
+        calculator, or an object that already has ``weighted``.
+
+    Returns
+    -------
+    WeightedProvider
+
+    Raises
+    ------
+    ValueError
+        For any other calculator: it cannot give λ-weighted gradients.
+
+    Examples
+    --------
+    >>> from ase.calculators.emt import EMT
+    >>> try:
+    ...     weighted_provider(EMT())
+    ... except ValueError as error:
+    ...     print(error)
+    calculator EMT cannot provide λ-weighted energy gradients; use mode='force'.
+    """
+    if isinstance(calc, WeightedProvider):
+        return calc
+    if isinstance(calc, LinearPotential):
+        return WeightedSnap(calc)
+    if isinstance(calc, SnapCalculator):
+        return WeightedSnap(calc.potential)
+    if _sevennet_rescale_module(calc) is not None:
+        return WeightedSevenNet(calc)
+    raise ValueError(
+        f"calculator {type(calc).__name__} cannot provide λ-weighted energy "
+        "gradients; use mode='force'."
+    )
+
+
+def checked_weights(atoms: Atoms, weights) -> np.ndarray:
+    """Return ``weights`` as floats, one finite value per atom."""
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.shape != (len(atoms),):
+        raise ValueError(
+            f"weights must have shape ({len(atoms)},), one per atom; got "
+            f"{weights.shape}."
+        )
+    if not np.isfinite(weights).all():
+        raise ValueError("weights contain NaN or infinite values.")
+    return weights
+
+
+class WeightedSnap:
+    """λ-weighted energy of a linear SNAP potential, exact, through LAMMPS.
+
+    Atoms are grouped into classes of equal (element, weight); each class is
+    a LAMMPS type with its own block of a temporary ``.snapcoeff`` (the
+    element's radius and neighbour weight, its coefficients times the
+    weight), so ``pair_style snap`` itself returns ``Σ_i w_i E_i`` with its
+    forces and virial. LAMMPS is rebuilt only when the classes, the
+    periodicity or the periodic cell vectors change; otherwise positions are
+    updated in place. A ZBL baseline is added by :func:`weighted_zbl`.
+
+    Parameters
+    ----------
+    potential : LinearPotential
+        Any linear or quadratic SNAP without ``chemflag``.
+
+    Attributes
+    ----------
+    n_builds : int
+        Times the LAMMPS system was built.
+
+    Examples
+    --------
+    >>> from ase.build import bulk
+    >>> from mixpot.descriptors import SNAP
+    >>> snap = SNAP(["W"], [0.5], twojmax=2, rcutfac=4.7)
+    >>> potential = LinearPotential(snap, [-8.0, 0.1, 0.02, -0.03, 0.01, 0.005])
+    >>> atoms = bulk("W", "bcc", a=3.18, cubic=True) * 2
+    >>> half = WeightedSnap(potential).weighted(atoms, np.full(16, 0.5))
+    >>> atoms.calc = potential.calculator()
+    >>> bool(abs(half.energy - 0.5 * atoms.get_potential_energy()) < 1e-9)
+    True
+    """
+
+    def __init__(self, potential: LinearPotential) -> None:
+        if not isinstance(potential, LinearPotential):
+            raise TypeError(
+                f"WeightedSnap needs a LinearPotential; got {type(potential).__name__}."
+            )
+        if potential.descriptor.chemflag:
+            raise ValueError(
+                "WeightedSnap cannot weight a chemflag SNAP: its weight classes "
+                "would count as extra chemical elements."
+            )
+        self.potential = potential
+        self.n_builds = 0
+        self._lmp = None
+        self._layout: tuple | None = None
+        self._rotation_cc = np.eye(3)
+        self._n_atoms = 0
+        self._folder: Path | None = None
+
+    def close(self) -> None:
+        """Shut LAMMPS down (the next call starts it again)."""
+        if self._lmp is not None:
+            self._lmp.close()
+            self._lmp = None
+            self._layout = None
+
+    def weighted(self, atoms: Atoms, weights) -> Weighted:
+        """Return ``Σ_i w_i E_i`` with its exact forces and stress."""
+        weights = checked_weights(atoms, weights)
+        potential = self.potential
+        check_structure(
+            atoms, 0, potential.descriptor.elements, potential.baseline is None
+        )
+        result = self._snap(atoms, weights)
+        if potential.baseline is not None:
+            result = result + weighted_zbl(atoms, weights, potential.baseline)
+        return result
+
+    def _snap(self, atoms: Atoms, weights: np.ndarray) -> Weighted:
+        index_of = {s: k for k, s in enumerate(self.potential.descriptor.elements)}
+        element = np.array([index_of[s] for s in atoms.get_chemical_symbols()])
+        classes, class_of_atom = np.unique(
+            np.column_stack([element, weights]), axis=0, return_inverse=True
+        )
+        class_of_atom = class_of_atom.ravel()
+        frame = lammps_frame(atoms)
+        layout = (
+            class_of_atom.tobytes(),
+            classes.tobytes(),
+            atoms.pbc.tobytes(),
+            atoms.cell.array[atoms.pbc].tobytes(),
+        )
+        if layout != self._layout:
+            self._build(frame, classes, class_of_atom)
+            self._layout = layout
+        else:
+            positions_nc = self._lmp.numpy.extract_atom("x")
+            positions_nc[: self._n_atoms] = frame.positions_nc[self._ase_index()]
+            self._lmp.command("run 1 pre no post no")
+        return self._read(atoms)
+
+    def _build(self, frame, classes: np.ndarray, class_of_atom: np.ndarray) -> None:
+        self._layout = None
+        if self._lmp is None:
+            self._lmp = start_lammps()
+        coeff, param = self._write_files(classes)
+        labels = " ".join(f"c{k}" for k in range(len(classes)))
+        n_atoms = len(class_of_atom)
+        self._lmp.commands_list(
+            [
+                "clear",
+                "units metal",
+                "atom_style atomic",
+                "atom_modify map array sort 0 0.0",
+                # 'm': atoms may leave the first box along open directions.
+                f"boundary {frame.boundary.replace('f', 'm')}",
+                *frame.box_commands(len(classes))[1:],
+                "mass * 1.0",
+            ]
+        )
+        self._lmp.create_atoms(
+            n_atoms,
+            list(range(1, n_atoms + 1)),
+            (class_of_atom + 1).tolist(),
+            frame.positions_nc.ravel().tolist(),
+        )
+        self._lmp.commands_list(
+            [
+                "pair_style snap",
+                f"pair_coeff * * {coeff} {param} {labels}",
+                "neigh_modify every 1 delay 0 check yes",
+                # Thermo on every step makes LAMMPS tally energy and virial.
+                f"thermo_style custom step pe vol {' '.join(PRESSURE_KEYWORDS)}",
+                "thermo 1",
+                "run 0 post no",
+            ]
+        )
+        self._rotation_cc = frame.rotation_cc
+        self._n_atoms = n_atoms
+        self.n_builds += 1
+        logger.debug("weighted SNAP: %d atoms in %d classes", n_atoms, len(classes))
+
+    def _write_files(self, classes: np.ndarray) -> tuple[Path, Path]:
+        descriptor = self.potential.descriptor
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="mixpot_weighted_"))
+            weakref.finalize(self, shutil.rmtree, self._folder, ignore_errors=True)
+            param = self._folder / "weighted.snapparam"
+            param.write_text(descriptor.to_snapparam_text())
+        blocks = self.potential.coef.reshape(descriptor.n_elements, -1)
+        lines = [f"{len(classes)} {descriptor.n_coefficients}"]
+        for k, (element, weight) in enumerate(classes):
+            element = int(element)
+            radius, neighbour_weight = (
+                descriptor.radii[element],
+                descriptor.weights[element],
+            )
+            lines.append(f"c{k} {radius!r} {neighbour_weight!r}")
+            lines += [repr(float(weight * value)) for value in blocks[element]]
+        coeff = self._folder / "weighted.snapcoeff"
+        coeff.write_text("\n".join(lines) + "\n")
+        return coeff, self._folder / "weighted.snapparam"
+
+    def _ase_index(self) -> np.ndarray:
+        return self._lmp.numpy.extract_atom("id")[: self._n_atoms] - 1
+
+    def _read(self, atoms: Atoms) -> Weighted:
+        lmp = self._lmp
+        index = self._ase_index()
+        forces_nc = np.empty((self._n_atoms, 3))
+        forces_nc[index] = lmp.numpy.extract_atom("f")[: self._n_atoms]
+        pressure_cc = np.empty((3, 3))
+        for keyword, (a, b) in zip(PRESSURE_KEYWORDS, VOIGT_PAIRS, strict=True):
+            pressure_cc[a, b] = pressure_cc[b, a] = lmp.get_thermo(keyword)
+        # No velocities: LAMMPS's pressure is its virial Σ r ⊗ f over the box.
+        virial_cc = pressure_cc * lmp.get_thermo("vol") / lmp.extract_global("nktv2p")
+        rotation = self._rotation_cc
+        return Weighted(
+            float(lmp.get_thermo("pe")),
+            forces_nc @ rotation.T,
+            _stress(atoms, -(rotation @ virial_cc @ rotation.T)),
+        )
+
+
+def _stress(atoms: Atoms, strain_derivative_cc: np.ndarray) -> np.ndarray | None:
+    """ASE Voigt stress ``(1/V) ∂E/∂ε``, or None for a cell without volume."""
+    volume = abs(atoms.cell.volume)
+    if volume < 1e-9:
+        return None
+    return np.array([strain_derivative_cc[a, b] for a, b in VOIGT_PAIRS]) / volume
+
+
+# ------------------------------------------------------------------------ ZBL
+def weighted_zbl(atoms: Atoms, weights, baseline: ZBLBaseline) -> Weighted:
+    """λ-weighted ZBL baseline, ``Σ_pairs (w_i + w_j)/2 φ(r_ij)``.
+
+    ``φ`` is LAMMPS ``pair_style zbl inner outer`` (docs.lammps.org/pair_zbl):
+    the screened Coulomb repulsion plus the lj/gromacs-style switching that
+    takes energy, force and curvature to zero at ``outer``.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+        Configuration (periodic, open or mixed).
+    weights : array-like, shape (n_atoms,)
+        Per-atom weights.
+    baseline : ZBLBaseline
+        Switching radii; charges are the atomic numbers.
+
+    Returns
+    -------
+    Weighted
+
+    Examples
+    --------
+    >>> from ase import Atoms
+    >>> dimer = Atoms("W2", positions=[[0, 0, 0], [0, 0, 4.8]])
+    >>> float(weighted_zbl(dimer, [1.0, 1.0], ZBLBaseline(4.0, 4.8)).energy)
+    0.0
+    """
+    weights = checked_weights(atoms, weights)
+    i, j, d_p, vector_pc = _pair_vectors(atoms, baseline.outer)
+    charges = atoms.numbers.astype(float)
+    phi, dphi = zbl_pair(d_p, charges[i], charges[j], baseline)
+    # Each unordered pair appears twice: (i, j) carries atom i's half.
+    energy = 0.5 * np.dot(weights[i], phi)
+    gradient_pc = (0.5 * weights[i] * dphi / d_p)[:, None] * vector_pc  # ∂E/∂D
+    forces_nc = np.zeros((len(atoms), 3))
+    for axis in range(3):
+        forces_nc[:, axis] = np.bincount(
+            i, gradient_pc[:, axis], len(atoms)
+        ) - np.bincount(j, gradient_pc[:, axis], len(atoms))
+    return Weighted(float(energy), forces_nc, _stress(atoms, vector_pc.T @ gradient_pc))
+
+
+def _pair_vectors(atoms: Atoms, cutoff: float) -> tuple[np.ndarray, ...]:
+    """Ordered pairs ``(i, j, d, D = r_j - r_i)`` closer than ``cutoff`` Å.
+
+    Open directions get a box around the atoms, orthogonal to the periodic
+    vectors, so that matscipy's cell search is linear and exact.
+    """
+    if atoms.pbc.all():
+        return neighbour_list("ijdD", atoms=atoms, cutoff=cutoff)
+    pbc = atoms.pbc
+    periodic_cc = atoms.cell.array[pbc]
+    # Orthonormal basis whose first vectors span the periodic ones.
+    basis_cc = np.linalg.qr(np.vstack([periodic_cc, np.eye(3)]).T)[0].T
+    open_cc = basis_cc[len(periodic_cc) :]
+    heights = atoms.positions @ open_cc.T
+    low, high = heights.min(axis=0) - 1.0, heights.max(axis=0) + 1.0
+    cell = np.zeros((3, 3))
+    cell[pbc] = periodic_cc
+    cell[~pbc] = open_cc * (high - low)[:, None]
+    return neighbour_list(
+        "ijdD",
+        positions=atoms.positions,
+        cell=cell,
+        pbc=pbc,
+        cutoff=cutoff,
+        cell_origin=low @ open_cc,
+    )
+
+
+# ------------------------------------------------------------------ SevenNet
+def _sevennet_rescale_module(calc):
+    model = getattr(calc, "model", None)
+    modules = getattr(model, "_modules", None)
+    if not isinstance(modules, dict) or not hasattr(model, "register_forward_hook"):
+        return None
+    return modules.get(SEVENNET_HOOK_MODULE)
+
+
+class WeightedSevenNet:
+    """λ-weighted energy of a SevenNet model, through a forward hook.
+
+    The hook multiplies the per-atom energies (key ``atomic_energy``) that
+    the model's ``rescale_atomic_energy`` module writes by the weights; the
+    model then sums them and differentiates that sum, so its energy, forces
+    and stress are ``Σ_i w_i E_i`` and its exact gradients (in the model's
+    precision, float32 for the shipped models). Node ``i`` of SevenNet's
+    graph is atom ``i`` of the ``atoms`` given.
+
+    Parameters
+    ----------
+    calc : sevenn.calculator.SevenNetCalculator
+        Calculator with an ``nn.Module`` model (not TorchScript).
+
+    Examples
+    --------
+    >>> try:
+    ...     WeightedSevenNet(object())
+    ... except ValueError as error:
+    ...     print(str(error)[:39])
+    calculator object has no SevenNet model
+    """
+
+    def __init__(self, calc) -> None:
+        self.module = _sevennet_rescale_module(calc)
+        if self.module is None:
+            raise ValueError(
+                f"calculator {type(calc).__name__} has no SevenNet model with a "
+                f"'{SEVENNET_HOOK_MODULE}' module to weight."
+            )
+        self.calc = calc
+
+    def weighted(self, atoms: Atoms, weights) -> Weighted:
+        """Return ``Σ_i w_i E_i`` with its autograd forces and stress."""
+        import torch
+
+        weights = torch.as_tensor(checked_weights(atoms, weights))
+
+        def scale(module, inputs, output):
+            energies = output[SEVENNET_ATOMIC_ENERGY]
+            shape = (-1,) + (1,) * (energies.dim() - 1)
+            factors = weights.to(energies.device, energies.dtype).view(shape)
+            output[SEVENNET_ATOMIC_ENERGY] = energies * factors
+            return output
+
+        handle = self.module.register_forward_hook(scale)
+        try:
+            self.calc.calculate(atoms.copy(), ["energy", "forces"], all_changes)
+            results = dict(self.calc.results)
+        finally:
+            handle.remove()
+            self.calc.reset()  # its cached results are weighted ones
+        stress = results.get("stress")
+        return Weighted(
+            float(results["energy"]),
+            np.array(results["forces"], dtype=np.float64),
+            None
+            if stress is None or abs(atoms.cell.volume) < 1e-9
+            else np.array(stress, dtype=np.float64),
+        )
