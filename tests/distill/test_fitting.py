@@ -58,7 +58,19 @@ def test_energy_rows_are_weighted_per_atom():
     weights = row_weights(rows, configs, FitSettings(energy_weight=30))
     energy = rows.kind == "energy"
     np.testing.assert_allclose(weights[energy], 30 / rows.n_atoms**2)
-    assert np.all(weights[rows.kind == "force"] == 1.0)
+    rattled_forces = (rows.kind == "force") & (rows.structure == 0)
+    assert np.all(weights[rattled_forces] == 1.0)
+
+
+def test_rows_vanishing_by_symmetry_get_no_weight():
+    """Forces in a perfect strained crystal are zero by symmetry: their rows
+    carry only label round-off and are left out (weight 0).
+    """
+    configs = labelled_w(n_rattled=1, n_strains=1)
+    rows = SNAP(["W"], [0.5], twojmax=2, rcutfac=4.7).rows(configs)
+    weights = row_weights(rows, configs, FitSettings())
+    perfect_forces = (rows.kind == "force") & (rows.structure == 1)
+    assert perfect_forces.any() and np.all(weights[perfect_forces] == 0)
 
 
 def test_strain_constraint_raises_the_strain_weight_until_met():

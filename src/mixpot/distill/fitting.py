@@ -138,7 +138,8 @@ def split_held_out(
 def row_weights(rows: SnapRows, labelled: Sequence[Atoms], settings: FitSettings):
     """Per-row weights that make energies and virials per atom.
 
-    A weight w on a row scaled by 1/N equals w/N² on the raw row.
+    A weight w on a row scaled by 1/N equals w/N² on the raw row. Rows whose
+    descriptors vanish by symmetry get weight 0.
     """
     n_atoms = rows.n_atoms[rows.structure].astype(float)
     volumes = np.array([abs(a.cell.volume) for a in labelled])[rows.structure]
@@ -147,7 +148,24 @@ def row_weights(rows: SnapRows, labelled: Sequence[Atoms], settings: FitSettings
     stress = rows.kind == "stress"
     weights[energy] = settings.energy_weight / n_atoms[energy] ** 2
     weights[stress] = settings.stress_weight * (volumes[stress] / n_atoms[stress]) ** 2
+    weights[_vanishing_rows(rows)] = 0.0
     return weights
+
+
+def _vanishing_rows(rows: SnapRows, relative: float = 1e-6) -> np.ndarray:
+    """Rows whose descriptors vanish by symmetry (e.g. forces in a perfect,
+    homogeneously strained crystal).
+
+    Their labels are only the expensive model's round-off, which no
+    parameter can fit; as POPS corrections they would be huge and blow up
+    the box, so they get weight 0 (left out of the fit and of the box).
+    """
+    norms = np.linalg.norm(rows.X, axis=1)
+    vanishing = np.zeros(len(norms), dtype=bool)
+    for kind in np.unique(rows.kind):
+        mask = rows.kind == kind
+        vanishing[mask] = norms[mask] <= relative * np.max(norms[mask])
+    return vanishing
 
 
 def fit_distilled(
