@@ -153,10 +153,10 @@ def row_weights(rows: SnapRows, labelled: Sequence[Atoms], settings: FitSettings
 
 
 def _vanishing_rows(rows: SnapRows, relative: float = 1e-6) -> np.ndarray:
-    """Rows whose descriptors vanish by symmetry (e.g. forces in a perfect,
-    homogeneously strained crystal).
+    """Find rows whose descriptors vanish by symmetry.
 
-    Their labels are only the expensive model's round-off, which no
+    Forces in a perfect, homogeneously strained crystal are an example. Their
+    labels are only the expensive model's round-off, which no
     parameter can fit; as POPS corrections they would be huge and blow up
     the box, so they get weight 0 (left out of the fit and of the box).
     """
