@@ -25,6 +25,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/pops_coverage.py
 	$(BIN)/python benchmarks/pops_out_of_core.py
+	$(BIN)/python benchmarks/snap_rows_speed.py
+	$(BIN)/python benchmarks/snap_calculator_speed.py
+	$(BIN)/python benchmarks/distill_tungsten.py
+	$(BIN)/python benchmarks/mixing_energy_drift.py
 
 clean:
 	rm -rf $(VENV) demo_output
