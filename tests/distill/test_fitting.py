@@ -3,10 +3,9 @@
 import numpy as np
 import pytest
 from ase.build import bulk
-from ase.calculators.singlepoint import SinglePointCalculator
 
 from mixpot.descriptors import SNAP
-from mixpot.distill import expensive_calculator
+from mixpot.distill import expensive_calculator, labelled_copy
 from mixpot.distill.fitting import (
     FitSettings,
     fit_distilled,
@@ -31,15 +30,7 @@ def labelled_w(n_rattled=6, n_strains=7):
         atoms.set_cell(atoms.cell * (1 + strain), scale_atoms=True)
         atoms.info["group"] = "strain_hydrostatic"
         configs.append(atoms)
-    for atoms in configs:
-        atoms.calc = calc
-        labels = {
-            "energy": atoms.get_potential_energy(),
-            "forces": atoms.get_forces(),
-            "stress": atoms.get_stress(),
-        }
-        atoms.calc = SinglePointCalculator(atoms, **labels)
-    return configs
+    return [labelled_copy(atoms, calc) for atoms in configs]
 
 
 def test_held_out_split_is_seeded_and_spares_strains():

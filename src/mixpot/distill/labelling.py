@@ -202,27 +202,44 @@ def _by_index(entry: SkippedConfiguration) -> int:
     return entry.index
 
 
-def _labelled(atoms: Atoms, identifier: str, calc: Calculator) -> Atoms | str:
-    """Label a copy of ``atoms``, or return why it cannot be labelled."""
+def labelled_copy(atoms: Atoms, calc: Calculator) -> Atoms:
+    """Return a copy of ``atoms`` holding ``calc``'s energy, forces and stress.
+
+    The results sit in a ``SinglePointCalculator`` (stress only for fully
+    periodic cells), so the copy keeps its labels whatever happens to
+    ``calc`` afterwards.
+
+    Examples
+    --------
+    >>> from ase.build import bulk
+    >>> from ase.calculators.emt import EMT
+    >>> copy = labelled_copy(bulk("Cu", cubic=True), EMT())
+    >>> copy.get_forces().shape, copy.get_stress().shape
+    ((4, 3), (6,))
+    """
     work = atoms.copy()
     work.calc = calc
+    results = {"energy": work.get_potential_energy(), "forces": work.get_forces()}
+    if work.pbc.all():
+        results["stress"] = work.get_stress()
+    labelled = atoms.copy()
+    labelled.calc = SinglePointCalculator(labelled, **results)
+    return labelled
+
+
+def _labelled(atoms: Atoms, identifier: str, calc: Calculator) -> Atoms | str:
+    """Label a copy of ``atoms``, or return why it cannot be labelled."""
     try:
-        results = {
-            "energy": work.get_potential_energy(),
-            "forces": work.get_forces(),
-        }
-        if work.pbc.all():
-            results["stress"] = work.get_stress()
+        labelled = labelled_copy(atoms, calc)
     except Exception as error:  # any failure of the model skips this one
         return f"{type(error).__name__}: {error}"
+    results = labelled.calc.results
     not_finite = [
         name for name, value in results.items() if not np.isfinite(value).all()
     ]
     if not_finite:
         return f"non-finite {', '.join(not_finite)}"
-    labelled = atoms.copy()
     labelled.info["config_id"] = identifier
-    labelled.calc = SinglePointCalculator(labelled, **results)
     return labelled
 
 
