@@ -7,13 +7,23 @@ import pytest
 from mixpot.cli import main
 
 
-def test_demo_writes_table_plot_and_model(tmp_path, capsys):
-    """`mixpot demo` prints a coverage table and writes a plot and a model file."""
+def test_demo_runs_the_pipeline_end_to_end(tmp_path, capsys):
+    """`mixpot demo` prints the POPS coverage table, distils W (cheap lattice
+    constant within 0.2% of the expensive one) and runs energy-mixed NVE with
+    a small drift; it writes the plot, the model and the report.
+    """
     assert main(["demo", "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
     assert "| runge | POPS bounds | 1.000 |" in printed
-    assert (tmp_path / "pops_bounds.png").stat().st_size > 10_000
-    assert (tmp_path / "pops_sin10.npz").exists()
+    assert (tmp_path / "pops" / "pops_bounds.png").stat().st_size > 10_000
+    assert (tmp_path / "pops" / "pops_sin10.npz").exists()
+    report = json.loads((tmp_path / "distill" / "report.json").read_text())
+    props = report["properties"]
+    assert props["cheap"]["lattice_constant"] == pytest.approx(
+        props["expensive"]["lattice_constant"], rel=2e-3
+    )
+    drift = float(printed.split("energy drift ")[1].split(" meV/atom")[0])
+    assert abs(drift) < 0.1
 
 
 def test_no_command_prints_help(capsys):
