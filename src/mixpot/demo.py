@@ -163,17 +163,10 @@ def run_mixing_demo(cheap, n_steps: int = 40) -> dict[str, float]:
     from ase.build import bulk
     from ase.md.verlet import VelocityVerlet
 
-    from .descriptors import ZBLBaseline
     from .mixing import CoordinationNumber, MixedCalculator, Regions
-    from .potentials import LinearPotential
-    from .testing import shipped_potentials_dir
+    from .testing import shipped_tungsten
 
-    folder = shipped_potentials_dir()
-    expensive = LinearPotential.from_lammps(
-        folder / "W_2940_2017_2.snapcoeff",
-        folder / "W_2940_2017_2.snapparam",
-        ZBLBaseline(4.0, 4.8),
-    )
+    expensive = shipped_tungsten()
     atoms = bulk("W", cubic=True, a=3.18).repeat(7)
     del atoms[len(atoms) // 2]
     atoms.rattle(0.02, seed=0)

@@ -126,3 +126,46 @@ def _build_system(lmp, atoms: Atoms, prism: Prism, elements: list[str]) -> None:
         [type_of[s] for s in atoms.get_chemical_symbols()],
         positions.ravel().tolist(),
     )
+
+
+def shipped_tungsten():
+    """W_2940_2017_2 (linear SNAP, 2J=8) with its ZBL 4.0–4.8 Å baseline.
+
+    Examples
+    --------
+    >>> shipped_tungsten().descriptor.twojmax
+    8
+    """
+    from mixpot.descriptors import ZBLBaseline
+    from mixpot.potentials import LinearPotential
+
+    folder = shipped_potentials_dir()
+    return LinearPotential.from_lammps(
+        folder / "W_2940_2017_2.snapcoeff",
+        folder / "W_2940_2017_2.snapparam",
+        baseline=ZBLBaseline(4.0, 4.8),
+    )
+
+
+def small_tungsten_snap(labeller, twojmax: int = 4, lattice: float = 3.1803):
+    """Fit a cheap 2J=``twojmax`` SNAP + ZBL with POPS to ``labeller``.
+
+    Labels: four rattled 16-atom bcc W cells at −1, 0, +1 and +2 % strain.
+    ``labeller`` is a LinearPotential or any ASE calculator.
+    """
+    from ase.build import bulk
+
+    from mixpot.descriptors import SNAP, ZBLBaseline
+    from mixpot.distill.labelling import labelled_copy
+    from mixpot.potentials import LinearPotential
+
+    calc = labeller.calculator() if isinstance(labeller, LinearPotential) else labeller
+    cells = []
+    for seed, strain in enumerate([-0.01, 0.0, 0.01, 0.02]):
+        atoms = bulk("W", "bcc", a=lattice * (1 + strain), cubic=True) * 2
+        atoms.rattle(0.1, seed=seed)
+        cells.append(labelled_copy(atoms, calc))
+    zbl = ZBLBaseline(4.0, 4.8)
+    snap = SNAP(["W"], [0.5], twojmax=twojmax, rcutfac=4.73442)
+    rows = snap.rows(cells, baseline=zbl)
+    return LinearPotential.fit(snap, rows, rows.targets_from(cells), baseline=zbl)

@@ -10,16 +10,15 @@ import pytest
 from ase import units
 from ase.build import bulk
 from ase.calculators.emt import EMT
-from ase.calculators.singlepoint import SinglePointCalculator
 from ase.md.velocitydistribution import Stationary, thermalize_momenta
 from ase.md.verlet import VelocityVerlet
 from mpi4py import MPI  # noqa: F401  (libmpi must load before liblammps)
 
-from mixpot.descriptors import SNAP, ZBLBaseline
+from mixpot.descriptors import ZBLBaseline
 from mixpot.mixing import MixedCalculator, Regions
 from mixpot.mixing.carve import carve
 from mixpot.potentials import LinearPotential
-from mixpot.testing import shipped_potentials_dir
+from mixpot.testing import shipped_tungsten, small_tungsten_snap
 
 ZBL = ZBLBaseline(4.0, 4.8)
 CUTOFF = 4.8  # Å: max(SNAP 4.73, ZBL 4.8)
@@ -29,32 +28,12 @@ MIN_GAP = 5.0  # Å, above the cutoff
 
 @pytest.fixture(scope="module")
 def expensive() -> LinearPotential:
-    folder = shipped_potentials_dir()
-    return LinearPotential.from_lammps(
-        folder / "W_2940_2017_2.snapcoeff",
-        folder / "W_2940_2017_2.snapparam",
-        baseline=ZBL,
-    )
+    return shipped_tungsten()
 
 
 @pytest.fixture(scope="module")
 def cheap(expensive) -> LinearPotential:
-    calc = expensive.calculator()
-    cells = []
-    for k, strain in enumerate([-0.01, 0.0, 0.01, 0.02]):
-        atoms = bulk("W", "bcc", a=LATTICE * (1 + strain), cubic=True) * 2
-        atoms.rattle(0.1, seed=k)
-        atoms.calc = calc
-        atoms.calc = SinglePointCalculator(
-            atoms,
-            energy=atoms.get_potential_energy(),
-            forces=atoms.get_forces(),
-            stress=atoms.get_stress(),
-        )
-        cells.append(atoms)
-    snap = SNAP(["W"], [0.5], twojmax=4, rcutfac=4.73442)
-    rows = snap.rows(cells, baseline=ZBL)
-    return LinearPotential.fit(snap, rows, rows.targets_from(cells), baseline=ZBL)
+    return small_tungsten_snap(expensive)
 
 
 def vacancy_cell(repeat):

@@ -16,7 +16,7 @@ from mixpot.mixing.weighted import (
     weighted_zbl,
 )
 from mixpot.potentials import LinearPotential
-from mixpot.testing import lammps_reference, shipped_potentials_dir
+from mixpot.testing import lammps_reference, shipped_tungsten
 
 VOIGT_PAIRS = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
 
@@ -24,12 +24,7 @@ VOIGT_PAIRS = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
 @pytest.fixture(scope="module")
 def w_2940() -> LinearPotential:
     """W_2940_2017_2 (2J = 8, bzeroflag 0) with its ZBL 4.0–4.8 Å baseline."""
-    folder = shipped_potentials_dir()
-    return LinearPotential.from_lammps(
-        folder / "W_2940_2017_2.snapcoeff",
-        folder / "W_2940_2017_2.snapparam",
-        baseline=ZBLBaseline(4.0, 4.8),
-    )
+    return shipped_tungsten()
 
 
 @pytest.fixture(scope="module")
