@@ -17,7 +17,8 @@ from ase import Atoms
 from ase.calculators.lammps import Prism
 from ase.data import atomic_masses, atomic_numbers
 
-VOIGT_PAIRS = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
+from mixpot.descriptors._rows import VOIGT_PAIRS
+from mixpot.potentials.calculator import PRESSURE_KEYWORDS
 
 
 def shipped_potentials_dir() -> Path:
@@ -90,8 +91,7 @@ def lammps_reference(
             "atom_energy", LMP_STYLE_ATOM, LMP_TYPE_VECTOR
         )[:n_atoms]
         pressure = np.zeros((3, 3))
-        names = ["pxx", "pyy", "pzz", "pyz", "pxz", "pxy"]
-        for name, (a, b) in zip(names, VOIGT_PAIRS, strict=True):
+        for name, (a, b) in zip(PRESSURE_KEYWORDS, VOIGT_PAIRS, strict=True):
             pressure[a, b] = pressure[b, a] = lmp.get_thermo(name)
         # LAMMPS's own bar -> eV/Å³ factor: ASE's constant differs by ~1e-7.
         pressure = prism.tensor2_to_ase(pressure) / lmp.extract_global("nktv2p")

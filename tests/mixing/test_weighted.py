@@ -9,6 +9,7 @@ from ase.calculators.emt import EMT
 from mpi4py import MPI  # noqa: F401  (libmpi must load before liblammps)
 
 from mixpot.descriptors import SNAP, ZBLBaseline
+from mixpot.descriptors._rows import VOIGT_PAIRS
 from mixpot.mixing.weighted import (
     WeightedSevenNet,
     WeightedSnap,
@@ -17,8 +18,6 @@ from mixpot.mixing.weighted import (
 )
 from mixpot.potentials import LinearPotential
 from mixpot.testing import lammps_reference, shipped_tungsten
-
-VOIGT_PAIRS = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
 
 
 @pytest.fixture(scope="module")

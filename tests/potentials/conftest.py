@@ -21,7 +21,6 @@ from mixpot.pops import POPSRegressor
 from mixpot.potentials import LinearPotential
 from mixpot.testing import Reference, lammps_reference, shipped_potentials_dir
 
-VOIGT_PAIRS = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
 SHIPPED_ZBL = ZBLBaseline(4.0, 4.8)
 
 

@@ -137,7 +137,7 @@ def distil(
     timings["fitting_s"] = time.perf_counter() - start
     start = time.perf_counter()
     properties = (
-        _properties(config, calc, fit.potential, out_dir)
+        _properties(config, calc, fit.potential, out_dir, configurations[0])
         if (config.properties and len(config.recipe.elements) == 1)
         else {}
     )
@@ -180,11 +180,16 @@ def _sampled(config: DistillConfig, calc: Calculator, out_dir: Path) -> list[Ato
 
 
 def _properties(
-    config: DistillConfig, calc: Calculator, potential: LinearPotential, out_dir: Path
+    config: DistillConfig,
+    calc: Calculator,
+    potential: LinearPotential,
+    out_dir: Path,
+    sampled: Atoms,
 ) -> dict:
     recipe = config.recipe
     element, lattice = recipe.elements[0], recipe.lattice
-    guess = float(_first_lattice_constant(out_dir, recipe))
+    # Sampling stored the lattice constant it used (given or relaxed).
+    guess = float(sampled.info["lattice_constant"])
     cache = out_dir / "expensive_properties.json"
     if cache.exists():
         expensive = json.loads(cache.read_text())
@@ -213,13 +218,6 @@ def _properties(
         result["cheap_min"] = {k: min(v[k] for v in values) for k in cheap}
         result["cheap_max"] = {k: max(v[k] for v in values) for k in cheap}
     return result
-
-
-def _first_lattice_constant(out_dir: Path, recipe: Recipe) -> float:
-    if recipe.lattice_constant:
-        return recipe.lattice_constant
-    first = read(out_dir / "configurations.extxyz", index=0, format="extxyz")
-    return float(first.info["lattice_constant"])
 
 
 def _as_json(value):

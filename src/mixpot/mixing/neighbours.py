@@ -22,8 +22,14 @@ PAIR_BUDGET = 2e7
 BLOCK_ROWS = 512
 
 
-def pairs_within(atoms: Atoms, cutoff: float) -> tuple[np.ndarray, ...]:
-    """All pairs ``(i, j, d_ij)`` closer than ``cutoff`` Å (both orders).
+def pairs_within(
+    atoms: Atoms, cutoff: float, quantities: str = "ijd"
+) -> tuple[np.ndarray, ...]:
+    """All ordered pairs closer than ``cutoff`` Å (both orders).
+
+    ``quantities`` as in matscipy (``"ijd"``, ``"ijdD"`` …). Open directions
+    get a box around the atoms, orthogonal to the periodic cell vectors, so
+    the cell-list search stays linear and exact whatever the cell says there.
 
     Examples
     --------
@@ -32,24 +38,25 @@ def pairs_within(atoms: Atoms, cutoff: float) -> tuple[np.ndarray, ...]:
     >>> len(i)  # 2 atoms x 8 nearest neighbours
     16
     """
-    positions = atoms.positions
     pbc = atoms.pbc
     if pbc.all():
-        return neighbour_list("ijd", atoms=atoms, cutoff=cutoff)
-    cell = atoms.cell.array.copy()
-    origin = np.zeros(3)
-    if not pbc.any():
-        # A box around the atoms keeps the cell-list search linear.
-        low, high = positions.min(axis=0), positions.max(axis=0)
-        cell = np.diag(np.maximum(high - low, 1.0) + 1e-6)
-        origin = low - 0.5e-6
+        return neighbour_list(quantities, atoms=atoms, cutoff=cutoff)
+    periodic_cc = atoms.cell.array[pbc]
+    # Orthonormal basis whose first vectors span the periodic ones.
+    basis_cc = np.linalg.qr(np.vstack([periodic_cc, np.eye(3)]).T)[0].T
+    open_cc = basis_cc[len(periodic_cc) :]
+    heights = atoms.positions @ open_cc.T
+    low, high = heights.min(axis=0) - 1.0, heights.max(axis=0) + 1.0
+    cell = np.zeros((3, 3))
+    cell[pbc] = periodic_cc
+    cell[~pbc] = open_cc * (high - low)[:, None]
     return neighbour_list(
-        "ijd",
-        positions=positions,
+        quantities,
+        positions=atoms.positions,
         cell=cell,
         pbc=pbc,
         cutoff=cutoff,
-        cell_origin=origin,
+        cell_origin=low @ open_cc,
     )
 
 

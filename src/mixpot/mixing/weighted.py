@@ -40,14 +40,16 @@ from typing import NamedTuple, Protocol, runtime_checkable
 import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import all_changes
-from matscipy.neighbours import neighbour_list
 
 from mixpot.descriptors import ZBLBaseline
 from mixpot.descriptors._lammps import lammps_frame, start_lammps
+from mixpot.descriptors._rows import VOIGT_PAIRS
 from mixpot.descriptors._validation import check_structure
 from mixpot.descriptors.baseline import zbl_pair
 from mixpot.potentials import LinearPotential, SnapCalculator
-from mixpot.potentials.calculator import PRESSURE_KEYWORDS, VOIGT_PAIRS
+from mixpot.potentials.calculator import PRESSURE_KEYWORDS
+
+from .neighbours import pairs_within
 
 logger = logging.getLogger(__name__)
 
@@ -350,7 +352,7 @@ def weighted_zbl(atoms: Atoms, weights, baseline: ZBLBaseline) -> Weighted:
     0.0
     """
     weights = checked_weights(atoms, weights)
-    i, j, d_p, vector_pc = _pair_vectors(atoms, baseline.outer)
+    i, j, d_p, vector_pc = pairs_within(atoms, baseline.outer, "ijdD")
     charges = atoms.numbers.astype(float)
     phi, dphi = zbl_pair(d_p, charges[i], charges[j], baseline)
     # Each unordered pair appears twice: (i, j) carries atom i's half.
@@ -362,34 +364,6 @@ def weighted_zbl(atoms: Atoms, weights, baseline: ZBLBaseline) -> Weighted:
             i, gradient_pc[:, axis], len(atoms)
         ) - np.bincount(j, gradient_pc[:, axis], len(atoms))
     return Weighted(float(energy), forces_nc, _stress(atoms, vector_pc.T @ gradient_pc))
-
-
-def _pair_vectors(atoms: Atoms, cutoff: float) -> tuple[np.ndarray, ...]:
-    """Ordered pairs ``(i, j, d, D = r_j - r_i)`` closer than ``cutoff`` Å.
-
-    Open directions get a box around the atoms, orthogonal to the periodic
-    vectors, so that matscipy's cell search is linear and exact.
-    """
-    if atoms.pbc.all():
-        return neighbour_list("ijdD", atoms=atoms, cutoff=cutoff)
-    pbc = atoms.pbc
-    periodic_cc = atoms.cell.array[pbc]
-    # Orthonormal basis whose first vectors span the periodic ones.
-    basis_cc = np.linalg.qr(np.vstack([periodic_cc, np.eye(3)]).T)[0].T
-    open_cc = basis_cc[len(periodic_cc) :]
-    heights = atoms.positions @ open_cc.T
-    low, high = heights.min(axis=0) - 1.0, heights.max(axis=0) + 1.0
-    cell = np.zeros((3, 3))
-    cell[pbc] = periodic_cc
-    cell[~pbc] = open_cc * (high - low)[:, None]
-    return neighbour_list(
-        "ijdD",
-        positions=atoms.positions,
-        cell=cell,
-        pbc=pbc,
-        cutoff=cutoff,
-        cell_origin=low @ open_cc,
-    )
 
 
 # ------------------------------------------------------------------ SevenNet

@@ -215,7 +215,7 @@ class POPSRegressor(RegressorMixin, BaseEstimator):
 
     def _fit_from(self, chunks, n_features: int, n_targets: int, y_ndim: int):
         keep = self.posterior == "ensemble" or self.percentile_clipping > 0
-        targets, self._x_mean, n_rows = fit_posteriors(
+        targets, x_mean_p, n_rows = fit_posteriors(
             chunks,
             n_features,
             n_targets,
@@ -237,7 +237,7 @@ class POPSRegressor(RegressorMixin, BaseEstimator):
         )
         for target in targets:
             target.is_ensemble = self.posterior == "ensemble"
-        self._set_fitted(targets, self._x_mean, y_ndim)
+        self._set_fitted(targets, x_mean_p, y_ndim)
         logger.info("fitted %d rows, %d features", n_rows, n_features)
         return self
 

@@ -31,6 +31,7 @@ from ase.calculators.calculator import Calculator, all_changes
 from ase.data import atomic_masses, atomic_numbers
 
 from mixpot.descriptors._lammps import lammps_frame, start_lammps
+from mixpot.descriptors._rows import VOIGT_PAIRS
 from mixpot.descriptors._validation import check_structure
 
 if TYPE_CHECKING:
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-VOIGT_PAIRS = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
 PRESSURE_KEYWORDS = ("pxx", "pyy", "pzz", "pyz", "pxz", "pxy")
 PE_ATOM, SNA, SNAD = "mixpot_pe_atom", "mixpot_sna", "mixpot_snad"
 
