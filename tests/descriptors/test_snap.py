@@ -187,6 +187,55 @@ def test_per_atom_descriptors_sum_to_energy(tungsten_beryllium, rattled_w):
     assert atom_energies.sum() == pytest.approx(energy, rel=1e-12)
 
 
+def test_atom_energy_rows_match_lammps_per_atom_energies(tungsten, rattled_w):
+    """With per_atom_energies, each atom's row predicts its LAMMPS ``pe/atom``
+    (SNAP and its share of the ZBL pairs), and the rows sum to the energy row.
+    """
+    atoms = rattled_w.copy()
+    atoms.positions[1] = atoms.positions[0] + [1.9, 0.3, 0.0]  # inside the ZBL
+    rows = tungsten.snap.rows([atoms], baseline=tungsten.zbl, per_atom_energies=True)
+    values = rows.predict(tungsten.coef)
+    atom_rows = rows.kind == "atom_energy"
+    assert rows.atom[atom_rows].tolist() == list(range(len(atoms)))
+    reference = lammps_reference(atoms, tungsten)
+    np.testing.assert_allclose(
+        values[atom_rows], reference.energies, rtol=0, atol=1e-10
+    )
+    energy = values[rows.kind == "energy"][0]
+    assert values[atom_rows].sum() == pytest.approx(energy, rel=1e-13)
+    without = tungsten.snap.rows([atoms], baseline=tungsten.zbl)
+    np.testing.assert_array_equal(without.X, rows.X[~atom_rows])
+
+
+def test_atom_energy_rows_put_each_atom_in_its_element_block(
+    tungsten_beryllium, rattled_w
+):
+    """A Be atom's row has zeros in the W block and 1 in the Be constant column."""
+    atoms = rattled_w.copy()
+    atoms.symbols[[0, 3]] = "Be"
+    snap = tungsten_beryllium.snap
+    rows = snap.rows([atoms], per_atom_energies=True)
+    block = rows.X[rows.kind == "atom_energy"].reshape(len(atoms), 2, -1)
+    is_be = np.array([s == "Be" for s in atoms.symbols])
+    be = snap.elements.index("Be")
+    assert np.all(block[is_be, 1 - be] == 0) and np.all(block[is_be, be, 0] == 1)
+    assert np.all(block[~is_be, be] == 0) and np.all(block[~is_be, 1 - be, 0] == 1)
+    np.testing.assert_allclose(block[:, :, 1:].sum(axis=1), snap.per_atom(atoms)[:, 1:])
+
+
+def test_atom_energy_targets_need_per_atom_labels(tungsten, rattled_w):
+    """Rows with atom_energy rows read 'energies'; without them the error says so."""
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    atoms = rattled_w.copy()
+    atoms.calc = SinglePointCalculator(
+        atoms, energy=1.0, forces=np.zeros((len(atoms), 3)), stress=np.zeros(6)
+    )
+    rows = tungsten.snap.rows([atoms], per_atom_energies=True)
+    with pytest.raises(ValueError, match="no per-atom energies"):
+        rows.targets_from([atoms])
+
+
 # --- bookkeeping ----------------------------------------------------------------
 
 

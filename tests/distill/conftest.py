@@ -26,7 +26,7 @@ class WrappedCalculator(Calculator):
     ``poisoned(atoms)`` true gives a NaN energy, ``broken(atoms)`` true raises.
     """
 
-    implemented_properties = ["energy", "free_energy", "forces", "stress"]
+    implemented_properties = ["energy", "free_energy", "forces", "stress", "energies"]
 
     def __init__(
         self,
@@ -60,6 +60,7 @@ class WrappedCalculator(Calculator):
             "free_energy": energy,
             "forces": work.get_forces(),
             "stress": work.get_stress(),
+            "energies": work.get_potential_energies(),
         }
 
 

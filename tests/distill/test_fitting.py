@@ -1,8 +1,11 @@
 """Row weights, held-out split and strain constraint (distill/fitting.py)."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from ase.build import bulk
+from ase.calculators.singlepoint import SinglePointCalculator
 
 from mixpot.descriptors import SNAP
 from mixpot.distill import expensive_calculator, labelled_copy
@@ -87,3 +90,48 @@ def test_bad_settings(kwargs, message):
     """Invalid fit settings raise a ValueError naming the setting."""
     with pytest.raises(ValueError, match=message):
         FitSettings(**kwargs)
+
+
+def training_rmse(fit, kind) -> float:
+    rows = fit.potential.descriptor.rows(fit.train, per_atom_energies=True)
+    mine = rows.kind == kind
+    error = rows.predict(fit.potential.coef) - rows.targets_from(fit.train)
+    return float(np.sqrt(np.mean(error[mine] ** 2)))
+
+
+def test_atom_energy_rows_match_the_labels_share_of_energy():
+    """Labels that carry per-atom energies get atom-energy rows (weight
+    ``atom_energy_weight``), and fitting them brings the cheap model's
+    per-atom energies closer to the expensive model's (EAM here, which shares
+    energy its own way) at a similar force error.
+    """
+    configs = labelled_w()
+    assert all("energies" in a.calc.results for a in configs)
+    snap = SNAP(["W"], [0.5], twojmax=4, rcutfac=4.7)
+    settings = FitSettings(holdout_fraction=0, strain_tolerance=None)
+    plain = fit_distilled(snap, configs, replace(settings, atom_energy_weight=0))
+    shared = fit_distilled(snap, configs, replace(settings, atom_energy_weight=30))
+    assert "atom_energy" not in plain.train_rows.kind
+    atom_rows = shared.train_rows.kind == "atom_energy"
+    assert atom_rows.sum() == sum(len(a) for a in configs)
+    weights = row_weights(shared.train_rows, configs, settings)
+    assert np.all(weights[atom_rows] == 30)
+    rmse = {
+        kind: [training_rmse(fit, kind) for fit in (plain, shared)]
+        for kind in ("atom_energy", "force")
+    }
+    assert rmse["atom_energy"][1] < 0.75 * rmse["atom_energy"][0]
+    assert rmse["force"][1] < 1.25 * rmse["force"][0]
+
+
+def test_labels_without_per_atom_energies_are_fitted_without_them(caplog):
+    """One label without 'energies' drops the atom-energy rows, with a warning."""
+    configs = labelled_w(n_rattled=2, n_strains=2)
+    first = configs[0]
+    first.calc = SinglePointCalculator(
+        first, **{k: v for k, v in first.calc.results.items() if k != "energies"}
+    )
+    snap = SNAP(["W"], [0.5], twojmax=2, rcutfac=4.7)
+    fit = fit_distilled(snap, configs, FitSettings(holdout_fraction=0))
+    assert "atom_energy" not in fit.train_rows.kind
+    assert "1 of 4 labels have no per-atom energies" in caplog.text

@@ -14,9 +14,10 @@ import logging
 
 import numpy as np
 import pytest
+from ase.build import bulk
 from ase.io import read
 
-from mixpot.distill import config_id, label, skipped_path
+from mixpot.distill import config_id, label, labelled_copy, skipped_path
 
 from .conftest import SimulatedKill, WrappedCalculator
 
@@ -178,3 +179,13 @@ def test_raising_model_is_skipped(configurations, w_eam, tmp_path):
     assert [entry.index for entry in dataset.skipped] == vacancies
     assert all("RuntimeError: the model diverged" in s.reason for s in dataset.skipped)
     assert len(dataset) == len(configurations) - len(vacancies)
+
+
+def test_per_atom_energies_are_kept_when_the_model_gives_them(w_eam):
+    """labelled_copy keeps 'energies' (they sum to the energy)."""
+    atoms = bulk("W", cubic=True).repeat(2)
+    atoms.rattle(0.05, seed=0)
+    labelled = labelled_copy(atoms, w_eam)
+    energies = labelled.get_potential_energies()
+    assert energies.shape == (len(atoms),)
+    assert energies.sum() == pytest.approx(labelled.get_potential_energy(), rel=1e-12)

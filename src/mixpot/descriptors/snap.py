@@ -231,6 +231,7 @@ class SNAP:
         atoms_list: Atoms | Sequence[Atoms],
         baseline: ZBLBaseline | None = None,
         progress: bool = False,
+        per_atom_energies: bool = False,
     ) -> SnapRows:
         """Compute the linear fitting rows of a list of configurations.
 
@@ -243,6 +244,9 @@ class SNAP:
             Without one, atoms closer than 0.5 Å are an error.
         progress : bool, default False
             Show a tqdm progress bar over configurations.
+        per_atom_energies : bool, default False
+            Also one ``"atom_energy"`` row per atom (its descriptors, and its
+            share of the baseline), fitted to per-atom energy labels.
 
         Returns
         -------
@@ -270,7 +274,7 @@ class SNAP:
             self.elements, self.lammps_compute_args(), self.cutoff, baseline
         ) as session:
             for atoms in tqdm(atoms_list, disable=not progress, desc="SNAP rows"):
-                block = session.snap_block(atoms)
+                block = session.snap_block(atoms, per_atom_energies)
                 volume = atoms.get_volume() if atoms.pbc.all() else None
                 type_index = self._type_index(atoms)
                 per_structure.append(

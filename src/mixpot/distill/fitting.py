@@ -39,6 +39,11 @@ class FitSettings:
     energy_weight, force_weight, stress_weight : float
         Row weights for energy per atom, force components and virial per
         atom (defaults 30 : 1 : 10).
+    atom_energy_weight : float
+        Row weight of each atom's own energy (default 30; 0 leaves them
+        out). Used when every label carries per-atom energies: matching the
+        expensive model's share of energy per atom is what keeps energy
+        mixing free of spurious forces where λ changes.
     holdout_fraction : float
         Share of MD and rattled configurations kept aside (default 0.2).
     strain_tolerance : float or None
@@ -55,6 +60,7 @@ class FitSettings:
     energy_weight: float = 30.0
     force_weight: float = 1.0
     stress_weight: float = 10.0
+    atom_energy_weight: float = 30.0
     holdout_fraction: float = 0.2
     strain_tolerance: float | None = 2e-5
     strain_weight_factor: float = 4.0
@@ -62,7 +68,12 @@ class FitSettings:
     random_state: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("energy_weight", "force_weight", "stress_weight"):
+        for name in (
+            "energy_weight",
+            "force_weight",
+            "stress_weight",
+            "atom_energy_weight",
+        ):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0; got {getattr(self, name)}.")
         if not 0 <= self.holdout_fraction < 1:
@@ -148,6 +159,7 @@ def row_weights(rows: SnapRows, labelled: Sequence[Atoms], settings: FitSettings
     stress = rows.kind == "stress"
     weights[energy] = settings.energy_weight / n_atoms[energy] ** 2
     weights[stress] = settings.stress_weight * (volumes[stress] / n_atoms[stress]) ** 2
+    weights[rows.kind == "atom_energy"] = settings.atom_energy_weight
     weights[_vanishing_rows(rows)] = 0.0
     return weights
 
@@ -205,7 +217,8 @@ def fit_distilled(
     )
     train = [labelled[i] for i in train_ids]
     test = [labelled[i] for i in test_ids]
-    train_rows = descriptor.rows(train, baseline=baseline)
+    per_atom = uses_atom_energies(labelled, settings)
+    train_rows = descriptor.rows(train, baseline=baseline, per_atom_energies=per_atom)
     targets = train_rows.targets_from(train)
     base_weights = row_weights(train_rows, train, settings)
     strained = np.array([_is_strain(a) for a in train])[train_rows.structure]
@@ -233,8 +246,25 @@ def fit_distilled(
             settings.strain_tolerance,
         )
     if test:
-        fit.test_rows = descriptor.rows(test, baseline=baseline)
+        fit.test_rows = descriptor.rows(
+            test, baseline=baseline, per_atom_energies=per_atom
+        )
     return fit
+
+
+def uses_atom_energies(labelled: Sequence[Atoms], settings: FitSettings) -> bool:
+    """Fit per-atom energies if asked for and every label has them."""
+    if settings.atom_energy_weight == 0:
+        return False
+    missing = sum("energies" not in a.calc.results for a in labelled)
+    if missing:
+        logger.warning(
+            "%d of %d labels have no per-atom energies: fitting without them "
+            "(energy mixing may then show spurious forces where λ changes)",
+            missing,
+            len(labelled),
+        )
+    return missing == 0
 
 
 def _is_strain(atoms: Atoms) -> bool:

@@ -207,7 +207,9 @@ def labelled_copy(atoms: Atoms, calc: Calculator) -> Atoms:
 
     The results sit in a ``SinglePointCalculator`` (stress only for fully
     periodic cells), so the copy keeps its labels whatever happens to
-    ``calc`` afterwards.
+    ``calc`` afterwards. Per-atom energies are kept too when ``calc`` gives
+    them (``"energies"`` in its ``implemented_properties``): distillation
+    fits them so that energy mixing sees matching per-atom energies.
 
     Examples
     --------
@@ -222,6 +224,8 @@ def labelled_copy(atoms: Atoms, calc: Calculator) -> Atoms:
     results = {"energy": work.get_potential_energy(), "forces": work.get_forces()}
     if work.pbc.all():
         results["stress"] = work.get_stress()
+    if "energies" in getattr(calc, "implemented_properties", ()):
+        results["energies"] = work.get_potential_energies()
     labelled = atoms.copy()
     labelled.calc = SinglePointCalculator(labelled, **results)
     return labelled

@@ -30,7 +30,13 @@ from mixpot.descriptors import SNAP, ZBLBaseline
 from mixpot.potentials import LinearPotential
 
 from .expensive import expensive_calculator
-from .fitting import DistilledFit, FitSettings, fit_distilled, split_held_out
+from .fitting import (
+    DistilledFit,
+    FitSettings,
+    fit_distilled,
+    split_held_out,
+    uses_atom_energies,
+)
 from .labelling import label
 from .properties import cubic_properties
 from .report import predict_rows, write_report
@@ -306,10 +312,13 @@ def rewrite_report(out_dir: str | Path) -> dict:
     )
     previous = out_dir / "report.json"
     old = json.loads(previous.read_text()) if previous.exists() else {}
+    per_atom = uses_atom_energies(labelled, config.fit)
     predictions = []
     for ids in (train_ids, test_ids):
         configs = [labelled[i] for i in ids]
-        rows = potential.descriptor.rows(configs, baseline=potential.baseline)
+        rows = potential.descriptor.rows(
+            configs, baseline=potential.baseline, per_atom_energies=per_atom
+        )
         predictions.append(predict_rows(potential, rows, configs) if ids else None)
     extra = {k: v for k, v in old.items() if k not in _REPORT_KEYS}
     return write_report(

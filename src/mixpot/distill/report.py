@@ -22,8 +22,8 @@ from mixpot.potentials import LinearPotential
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("energy", "force", "stress")
-UNITS = {"energy": "meV/atom", "force": "meV/Å", "stress": "GPa"}
+KINDS = ("energy", "force", "stress", "atom_energy")
+UNITS = {"energy": "meV/atom", "force": "meV/Å", "stress": "GPa", "atom_energy": "meV"}
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,8 @@ def predict_rows(
 ) -> RowPredictions:
     """Predict every row with its POPS bounds, in report units.
 
-    Energies per atom in meV/atom, forces in meV/Å, stresses in GPa.
+    Energies per atom in meV/atom, forces in meV/Å, stresses in GPa,
+    per-atom energies in meV.
     """
     regressor = potential.regressor
     if regressor is None:
@@ -69,6 +70,7 @@ def predict_rows(
     n_atoms = rows.n_atoms[rows.structure]
     scale[rows.kind == "energy"] = 1e3 / n_atoms[rows.kind == "energy"]
     scale[rows.kind == "force"] = 1e3
+    scale[rows.kind == "atom_energy"] = 1e3
     scale[rows.kind == "stress"] = 1 / GPa
     groups = np.array([str(a.info.get("group", "")) for a in labelled])
     return RowPredictions(
