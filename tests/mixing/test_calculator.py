@@ -74,3 +74,22 @@ def test_unknown_mode():
     """An unknown mixing mode is named in the error."""
     with pytest.raises(ValueError, match="mode must be one of"):
         MixedCalculator(None, None, Regions([0]), mode="average")
+
+
+def test_fixed_regions_are_kept_and_checked(w_eam):
+    """fix_regions sets λ from outside (kept through moves); a region for
+    another number of atoms, or something else than a RegionState, is refused.
+    """
+    atoms = bulk("W", cubic=True).repeat(4)
+    regions = Regions([0], r_core=2.0, r_blend=2.0, r_buff=4.0)
+    state = regions.update(atoms)
+    atoms.calc = MixedCalculator(w_eam, w_eam, Regions([5]))
+    atoms.calc.fix_regions(state)
+    atoms.rattle(0.05, seed=2)
+    atoms.get_forces()
+    np.testing.assert_array_equal(atoms.calc.results["lambda"], state.weights)
+    with pytest.raises(TypeError, match="needs a RegionState"):
+        atoms.calc.fix_regions(state.weights)
+    del atoms[3]
+    with pytest.raises(ValueError, match="128 atoms but the system has 127"):
+        atoms.get_forces()

@@ -4,11 +4,13 @@
 weights λ and the atom sets each potential must see; :class:`MixedCalculator`
 evaluates each potential on its own set and mixes forces ("force") or
 per-atom energies ("energy", conservative, through the λ-weighted providers
-of :mod:`mixpot.mixing.weighted`).
+of :mod:`mixpot.mixing.weighted`); :func:`reference_energy` is the
+matching reference for defect energies.
 """
 
 from .calculator import MixedCalculator
 from .criteria import CoordinationNumber
+from .energetics import reference_energy
 from .regions import Regions, RegionState
 from .thermostat import BlendLangevin
 from .weighted import WeightedSevenNet, WeightedSnap, weighted_provider
@@ -21,5 +23,6 @@ __all__ = [
     "Regions",
     "WeightedSevenNet",
     "WeightedSnap",
+    "reference_energy",
     "weighted_provider",
 ]

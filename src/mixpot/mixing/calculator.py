@@ -89,7 +89,18 @@ class MixedCalculator(Calculator):
     cut-out of the expensive set.
     Regions are built at the first calculation and then kept until
     :meth:`update_regions` (or an attached :meth:`attach_updater`) rebuilds
-    them.
+    them; :meth:`fix_regions` sets them from outside (one λ for all NEB
+    images).
+
+    **Per-atom energies must be compatible.** Where λ changes, energy mode
+    adds forces ``-Σ_j Δλ_j ∂(E_j^exp − E_j^cheap)/∂r_k`` that neither
+    potential has: they vanish only if both share energy among atoms alike.
+    Distil the cheap potential with per-atom energies
+    (``atom_energy_weight`` of
+    :class:`~mixpot.distill.fitting.FitSettings`) and use a
+    blend shell a few Å wide. Defect energies are then taken against
+    :func:`~mixpot.mixing.reference_energy`, which gives every atom the
+    bulk energy of the potential(s) that count it.
 
     Examples
     --------
@@ -155,6 +166,20 @@ class MixedCalculator(Calculator):
         )
         return self.state
 
+    def fix_regions(self, state: RegionState) -> None:
+        """Use ``state`` (λ and atom sets) until :meth:`update_regions`.
+
+        For calculations that must share one λ: the images of a NEB, or a
+        defect and its reference compared at the same weights.
+        """
+        if not isinstance(state, RegionState):
+            raise TypeError(
+                f"fix_regions needs a RegionState (from Regions.update); got "
+                f"{type(state).__name__}."
+            )
+        self.state = state
+        self.reset()
+
     def attach_updater(self, dynamics, n_every: int) -> None:
         """Rebuild the regions every ``n_every`` steps of ASE ``dynamics``."""
         if not (isinstance(n_every, int) and n_every > 0):
@@ -175,8 +200,14 @@ class MixedCalculator(Calculator):
         """Mix both potentials (forces or energies, by ``mode``)."""
         super().calculate(atoms, properties, system_changes)
         atoms = self.atoms
-        if self.state is None or len(self.state.weights) != len(atoms):
+        if self.state is None:
             self.update_regions(atoms)
+        elif len(self.state.weights) != len(atoms):
+            raise ValueError(
+                f"the region holds {len(self.state.weights)} atoms but the system "
+                f"has {len(atoms)}: call update_regions(atoms) after adding or "
+                f"removing atoms."
+            )
         if self.mode == "energy":
             self.results = self._mix_energies(atoms, self.state)
             return
