@@ -46,7 +46,7 @@ def test_forces_equal_blend_of_full_calculations(vacancy_cell, w_snap, w_eam):
 def test_all_expensive_equals_expensive_model(vacancy_cell, w_snap, w_eam):
     """λ = 1 everywhere reproduces the expensive model."""
     atoms = vacancy_cell.copy()
-    atoms.calc = MixedCalculator(w_snap, w_eam, Regions([0], r_core=100.0))
+    atoms.calc = MixedCalculator(w_snap, w_eam, Regions([0], r_core=100.0, r_buff=0.0))
     expected = full_forces(atoms, w_snap)
     np.testing.assert_allclose(atoms.get_forces(), expected, atol=1e-10)
     assert atoms.calc.results["n_cheap"] == 0
@@ -55,7 +55,7 @@ def test_all_expensive_equals_expensive_model(vacancy_cell, w_snap, w_eam):
 def test_all_cheap_equals_cheap_model(vacancy_cell, w_snap, w_eam):
     """No seeds (λ = 0 everywhere) reproduces the cheap model."""
     atoms = vacancy_cell.copy()
-    atoms.calc = MixedCalculator(w_snap, w_eam, Regions([]))
+    atoms.calc = MixedCalculator(w_snap, w_eam, Regions([], r_buff=0.0))
     expected = full_forces(atoms, w_eam)
     np.testing.assert_allclose(atoms.get_forces(), expected, atol=1e-10)
     assert atoms.calc.results["n_expensive"] == 0
@@ -64,7 +64,7 @@ def test_all_cheap_equals_cheap_model(vacancy_cell, w_snap, w_eam):
 def test_force_mode_claims_no_energy(vacancy_cell, w_snap, w_eam):
     """Force mixing has no energy: asking for one is an error, not 0.0."""
     atoms = vacancy_cell.copy()
-    atoms.calc = MixedCalculator(w_snap, w_eam, Regions([0]))
+    atoms.calc = MixedCalculator(w_snap, w_eam, Regions([0], r_buff=2 * W_SNAP_CUTOFF))
     assert "energy" not in atoms.calc.implemented_properties
     with pytest.raises(Exception, match="energy"):
         atoms.get_potential_energy()
@@ -83,7 +83,7 @@ def test_fixed_regions_are_kept_and_checked(w_eam):
     atoms = bulk("W", cubic=True).repeat(4)
     regions = Regions([0], r_core=2.0, r_blend=2.0, r_buff=4.0)
     state = regions.update(atoms)
-    atoms.calc = MixedCalculator(w_eam, w_eam, Regions([5]))
+    atoms.calc = MixedCalculator(w_eam, w_eam, Regions([5], r_buff=4.0))
     atoms.calc.fix_regions(state)
     atoms.rattle(0.05, seed=2)
     atoms.get_forces()

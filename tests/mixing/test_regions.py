@@ -72,7 +72,10 @@ def test_coordination_criterion_seeds_the_vacancy_shell():
     vacancy = atoms.positions[62].copy()
     del atoms[62]
     state = Regions(
-        criterion=CoordinationNumber(cutoff=3.0), criterion_bounds=(0, 7), r_core=0.0
+        criterion=CoordinationNumber(cutoff=3.0),
+        criterion_bounds=(0, 7),
+        r_core=0.0,
+        r_buff=3.0,
     ).update(atoms)
     distances = np.linalg.norm(atoms.positions[state.seeds] - vacancy, axis=1)
     assert len(state.seeds) == 8
@@ -84,7 +87,7 @@ def test_no_seeds_means_all_cheap(caplog):
     """Without seeds every λ is 0, the expensive set is empty, and a log says so."""
     atoms = bulk("W", cubic=True).repeat(3)
     with caplog.at_level(logging.INFO, logger="mixpot.mixing.regions"):
-        state = Regions(seeds=[]).update(atoms)
+        state = Regions(seeds=[], r_buff=3.0).update(atoms)
     assert not state.weights.any()
     assert state.n_expensive == 0 and state.n_cheap == len(atoms)
     assert "no seeds" in caplog.text
@@ -93,7 +96,7 @@ def test_no_seeds_means_all_cheap(caplog):
 def test_region_larger_than_cell_is_all_expensive():
     """A core wider than the cell makes every atom expensive and none cheap."""
     atoms = bulk("W", cubic=True).repeat(2)
-    state = Regions(seeds=[0], r_core=20.0).update(atoms)
+    state = Regions(seeds=[0], r_core=20.0, r_buff=3.0).update(atoms)
     assert np.all(state.weights == 1)
     assert state.n_expensive == len(atoms) and state.n_cheap == 0
 
@@ -134,7 +137,7 @@ def test_bad_settings(kwargs, message):
 def test_unknown_seed_index():
     """A seed index beyond the atoms is named in the error."""
     with pytest.raises(ValueError, match=r"seed indices \[54\] are out of range"):
-        Regions(seeds=[0, 54]).update(bulk("W", cubic=True).repeat(3))
+        Regions(seeds=[0, 54], r_buff=3.0).update(bulk("W", cubic=True).repeat(3))
 
 
 @pytest.mark.parametrize("cell", ["triclinic", "slab"])
@@ -148,3 +151,11 @@ def test_direct_distances_match_neighbour_lists(cell, monkeypatch):
     np.testing.assert_allclose(direct.weights, with_pairs.weights, atol=1e-12)
     np.testing.assert_array_equal(direct.expensive_atoms, with_pairs.expensive_atoms)
     np.testing.assert_array_equal(direct.cheap_atoms, with_pairs.cheap_atoms)
+
+
+def test_buffer_must_be_set_before_a_direct_update():
+    """Regions without r_buff wait for a MixedCalculator to choose it; a
+    direct update says so.
+    """
+    with pytest.raises(ValueError, match="r_buff is not set"):
+        Regions(seeds=[0]).update(bulk("W", cubic=True).repeat(3))

@@ -35,6 +35,8 @@ atoms at least 2 r_c inside the cut: ``r_buff ≥ 2 r_c``. For a
 message-passing model the receptive field (layers × r_c) replaces r_c.
 Energy mode needs only ``r_buff ≥ r_c``: every atom with λ > 0 must see its
 full neighbourhood, and the gradient of the weighted sum is then exact.
+Without a given ``r_buff`` these rules (and, for SevenNet, measured widths)
+choose it: :mod:`mixpot.mixing.buffer`.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ import numpy as np
 from ase import Atoms, units
 from ase.calculators.calculator import Calculator, all_changes
 
+from .buffer import default_buffer
 from .carve import Carved, carve
 from .regions import Regions, RegionState
 from .weighted import VOIGT_PAIRS, Weighted, weighted_provider
@@ -63,7 +66,9 @@ class MixedCalculator(Calculator):
     expensive, cheap : ase.calculators.calculator.Calculator
         The two potentials (each is given sub-systems as new Atoms).
     regions : Regions
-        Builds λ and the atom sets.
+        Builds λ and the atom sets. A ``regions.r_buff`` of None is set
+        here from the expensive potential and the mode
+        (:func:`~mixpot.mixing.buffer.default_buffer`).
     mode : {"force", "energy"}, default "force"
         How the potentials are mixed (see the module docstring).
     min_gap : float, default 6.0
@@ -75,8 +80,9 @@ class MixedCalculator(Calculator):
     Raises
     ------
     ValueError
-        For an unknown mode, or in energy mode for a potential that has no
-        weighted provider (:func:`~mixpot.mixing.weighted.weighted_provider`).
+        For an unknown mode, in energy mode for a potential that has no
+        weighted provider (:func:`~mixpot.mixing.weighted.weighted_provider`),
+        or without ``r_buff`` for a potential whose range mixpot cannot tell.
 
     Notes
     -----
@@ -153,6 +159,14 @@ class MixedCalculator(Calculator):
             self.weighted_expensive = weighted_provider(expensive)
             self.weighted_cheap = weighted_provider(cheap)
             self.implemented_properties = ["energy", "free_energy", "forces", "stress"]
+        if regions.r_buff is None:
+            regions.r_buff = default_buffer(expensive, mode)
+            logger.info(
+                "r_buff %.2f Å for %s (%s mode)",
+                regions.r_buff,
+                type(expensive).__name__,
+                mode,
+            )
 
     def update_regions(self, atoms: Atoms, elapsed: float | None = None) -> RegionState:
         """Rebuild λ and the atom sets for ``atoms`` (``elapsed`` in fs)."""

@@ -79,8 +79,13 @@ class Regions:
         ``criterion_bounds`` become seeds (added to ``seeds``).
     criterion_bounds : (float, float), optional
         Inclusive ``(lo, hi)``; required with ``criterion``.
-    r_core, r_blend, r_buff : float, default 6.0, 4.0, 6.0
+    r_core, r_blend : float, default 6.0, 4.0
         Radii in Å (≥ 0).
+    r_buff : float or None, default None
+        Buffer in Å (≥ 0). None: chosen by the :class:`MixedCalculator`
+        from its expensive potential and mode
+        (:func:`~mixpot.mixing.buffer.default_buffer`); needed before
+        :meth:`update` is called directly.
     blend : {"linear", "cubic"}, default "cubic"
         Shape of λ across the blend shell.
     tau_grow, tau_shrink : float or None, default None
@@ -103,7 +108,7 @@ class Regions:
         criterion_bounds: tuple[float, float] | None = None,
         r_core: float = 6.0,
         r_blend: float = 4.0,
-        r_buff: float = 6.0,
+        r_buff: float | None = None,
         blend: str = "cubic",
         tau_grow: float | None = None,
         tau_shrink: float | None = None,
@@ -111,7 +116,7 @@ class Regions:
         for name, radius in (
             ("r_core", r_core),
             ("r_blend", r_blend),
-            ("r_buff", r_buff),
+            ("r_buff", 0.0 if r_buff is None else r_buff),
         ):
             if not np.isfinite(radius) or radius < 0:
                 raise ValueError(
@@ -158,6 +163,11 @@ class Regions:
         RegionState
             λ and the atom sets.
         """
+        if self.r_buff is None:
+            raise ValueError(
+                "r_buff is not set: give Regions(r_buff=...) or attach the "
+                "regions to a MixedCalculator, which chooses it."
+            )
         seeds = self._find_seeds(atoms)
         reach = max(self.r_core, self.r_blend, self.r_buff)
         nearest = NearestDistance(atoms, reach) if reach > 0 and len(seeds) else None
