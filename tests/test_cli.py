@@ -96,3 +96,18 @@ def test_distill_with_a_bad_recipe_key(tmp_path, capsys):
     recipe.write_text('expensive = "lammps:W_zhou"\n[recipe]\nelement = "W"\n')
     assert main(["distill", "--recipe", str(recipe), "--out", str(tmp_path)]) == 2
     assert "unknown keys ['element']" in capsys.readouterr().err
+
+
+def test_toml_without_recipe_table_keeps_the_default_recipe(tmp_path):
+    """A TOML that sets only [fit] changes the fit, not the sampling recipe."""
+    from mixpot.cli import DEFAULT_RECIPE, _distill_settings, _parser
+
+    toml = tmp_path / "fit.toml"
+    toml.write_text("[fit]\natom_energy_weight = 1.0\n")
+    args = _parser().parse_args(
+        ["distill", "--element", "W", "--out", str(tmp_path), "--recipe", str(toml)]
+    )
+    values = _distill_settings(args)
+    assert values["fit"] == {"atom_energy_weight": 1.0}
+    for key, value in DEFAULT_RECIPE.items():
+        assert values["recipe"][key] == value

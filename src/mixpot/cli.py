@@ -158,7 +158,7 @@ def _distill_settings(args: argparse.Namespace) -> dict:
         "defects": args.defects,
     }
     recipe.update({k: v for k, v in options.items() if v is not None})
-    if args.recipe is None:
+    if "recipe" not in values:  # a TOML of [fit] only keeps the default recipe
         for key, value in DEFAULT_RECIPE.items():
             recipe.setdefault(key, value)
     if "elements" in recipe and "lattice" not in recipe:

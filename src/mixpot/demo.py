@@ -128,23 +128,12 @@ def run_distill_demo(out_dir: Path, random_state: int = 0):
     Returns the :class:`~mixpot.distill.pipeline.DistillResult`.
     """
     from .descriptors import ZBLBaseline
-    from .distill import Recipe
     from .distill.pipeline import DistillConfig, distil
+    from .testing import quick_tungsten_recipe
 
     config = DistillConfig(
         expensive="lammps:W_snap",
-        recipe=Recipe(
-            ["W"],
-            "bcc",
-            None,
-            repeat=2,
-            temperatures=[300.0, 1200.0],
-            n_frames=6,
-            timestep=2.0,
-            frame_interval=40.0,
-            n_rattled=4,
-            defects=["vacancy"],
-        ),
+        recipe=quick_tungsten_recipe(),
         baseline=ZBLBaseline(4.0, 4.8),
         n_ensemble=2,
         random_state=random_state,

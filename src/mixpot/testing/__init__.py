@@ -169,3 +169,31 @@ def small_tungsten_snap(labeller, twojmax: int = 4, lattice: float = 3.1803):
     snap = SNAP(["W"], [0.5], twojmax=twojmax, rcutfac=4.73442)
     rows = snap.rows(cells, baseline=zbl)
     return LinearPotential.fit(snap, rows, rows.targets_from(cells), baseline=zbl)
+
+
+def quick_tungsten_recipe():
+    """Return a small, fast sampling recipe for bcc W (seconds with SNAP).
+
+    2×2×2 cells: Langevin MD at 300 and 1200 K (6 frames each, 2 fs steps,
+    40 fs apart), the strain set, 4 rattled cells and a vacancy cell. Used
+    by the demo and by the mixing tests and benchmarks.
+
+    Examples
+    --------
+    >>> quick_tungsten_recipe().defects
+    ['vacancy']
+    """
+    from mixpot.distill import Recipe
+
+    return Recipe(
+        ["W"],
+        "bcc",
+        None,
+        repeat=2,
+        temperatures=[300.0, 1200.0],
+        n_frames=6,
+        timestep=2.0,
+        frame_interval=40.0,
+        n_rattled=4,
+        defects=["vacancy"],
+    )

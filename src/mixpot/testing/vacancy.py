@@ -19,6 +19,8 @@ from ase.calculators.calculator import Calculator
 from ase.mep import NEB
 from ase.optimize import FIRE, LBFGS
 
+from . import quick_tungsten_recipe
+
 LATTICE = 3.1803  # Å, W_2940_2017_2
 
 
@@ -31,24 +33,12 @@ def cheap_config(twojmax: int = 6, **fit):
     0
     """
     from mixpot.descriptors import SNAP, ZBLBaseline
-    from mixpot.distill import Recipe
     from mixpot.distill.fitting import FitSettings
     from mixpot.distill.pipeline import DistillConfig
 
     return DistillConfig(
         expensive="lammps:W_snap",
-        recipe=Recipe(
-            ["W"],
-            "bcc",
-            None,
-            repeat=2,
-            temperatures=[300.0, 1200.0],
-            n_frames=6,
-            timestep=2.0,
-            frame_interval=40.0,
-            n_rattled=4,
-            defects=["vacancy"],
-        ),
+        recipe=quick_tungsten_recipe(),
         descriptor=SNAP(["W"], [0.5], twojmax=twojmax, rcutfac=4.73442),
         baseline=ZBLBaseline(4.0, 4.8),
         fit=FitSettings(**fit),
