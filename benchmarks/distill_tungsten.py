@@ -52,9 +52,7 @@ def rows(name: str, numbers: dict) -> list[str]:
         f"{held['force']['mean_half_width'] / held['force']['rmse']:.1f}",
     ]
     for key, (_, fmt) in PROPERTIES.items():
-        cells.append(
-            f"{props['cheap'][key]:{fmt}} ({props['expensive'][key]:{fmt}})"
-        )
+        cells.append(f"{props['cheap'][key]:{fmt}} ({props['expensive'][key]:{fmt}})")
     return ["| " + " | ".join(cells) + " |"]
 
 

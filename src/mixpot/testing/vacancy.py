@@ -27,6 +27,9 @@ LATTICE = 3.1803  # Å, W_2940_2017_2
 def cheap_config(twojmax: int = 6, **fit):
     """DistillConfig of a small SNAP distilled from W_2940 (``fit``: FitSettings).
 
+    Per-atom energies are fitted with weight 30 unless ``fit`` says
+    otherwise: a SNAP can follow another SNAP's, and energy mixing needs it.
+
     Examples
     --------
     >>> cheap_config(atom_energy_weight=0).fit.atom_energy_weight
@@ -41,7 +44,7 @@ def cheap_config(twojmax: int = 6, **fit):
         recipe=quick_tungsten_recipe(),
         descriptor=SNAP(["W"], [0.5], twojmax=twojmax, rcutfac=4.73442),
         baseline=ZBLBaseline(4.0, 4.8),
-        fit=FitSettings(**fit),
+        fit=FitSettings(**{"atom_energy_weight": 30.0, **fit}),
         n_ensemble=0,
         properties=False,
     )
