@@ -108,9 +108,11 @@ def test_atom_energy_rows_match_the_labels_share_of_energy():
     configs = labelled_w()
     assert all("energies" in a.calc.results for a in configs)
     snap = SNAP(["W"], [0.5], twojmax=4, rcutfac=4.7)
-    settings = FitSettings(holdout_fraction=0, strain_tolerance=None)
+    settings = FitSettings(
+        holdout_fraction=0, strain_tolerance=None, atom_energy_weight=30
+    )
     plain = fit_distilled(snap, configs, replace(settings, atom_energy_weight=0))
-    shared = fit_distilled(snap, configs, replace(settings, atom_energy_weight=30))
+    shared = fit_distilled(snap, configs, settings)
     assert "atom_energy" not in plain.train_rows.kind
     atom_rows = shared.train_rows.kind == "atom_energy"
     assert atom_rows.sum() == sum(len(a) for a in configs)
