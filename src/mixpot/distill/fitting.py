@@ -48,7 +48,7 @@ class FitSettings:
         (e.g. 30) when the cheap model can follow the expensive one's
         per-atom energies (report row ``atom_energy``): from a SNAP, it
         makes a mixed vacancy energy exact; SevenNet's cannot be followed by
-        a SNAP (about 45 meV RMSE) and a weight of 30 costs 25% in force
+        a SNAP (about 45 meV RMSE) and a weight of 30 costs 27% in force
         error and 0.85 eV in the vacancy energy (benchmarks/README.md).
     holdout_fraction : float
         Share of MD and rattled configurations kept aside (default 0.2).
