@@ -30,28 +30,28 @@ graph); when the whole cell does not fit in the memory available
 and its per-atom cost is taken from the largest size that was measured (the
 cost per atom is flat in N); such rows say "extrapolated".
 
-Run: ``python benchmarks/mixing_sevennet_speed.py`` (about 30 minutes on 2
-loaded cores; ``--quick`` for a smoke run of about 2 minutes on 4³ and 5³
+Run: ``python benchmarks/mixing_sevennet_speed.py`` (about 22 minutes on 2
+idle cores; ``--quick`` for a smoke run of about 2 minutes on 4³ and 5³
 cells, with r_buff 4 Å so that the cells are not all buffer; ``--sizes 8
 16`` for chosen sizes in conventional cells per side).
 
-Measured 2026-11-24 (2 cores shared with another job, 1-min load 1.3-2.7;
-SevenNet-0 on the whole 8191-atom cell extrapolated from 13³):
+Measured 2026-11-24 (idle 2-core machine; SevenNet-0 on the whole 8191-atom
+cell extrapolated from 13³):
 
 | size | mode, r_buff | N_exp | s/step | 7net-0 s/step | speedup | ideal | fraction |
 |---|---|---:|---:|---:|---:|---:|---:|
-| 8³ | force, 14 Å | 1023 | 9.03 | 8.88 | 0.98 | 0.98 | 1.00 |
-| 8³ | energy, 10 Å | 981 | 7.53 | 8.88 | 1.18 | 1.02 | 1.16 |
-| 10³ | force, 14 Å | 1903 | 21.2 | 24.8 | 1.17 | 1.03 | 1.14 |
-| 10³ | energy, 10 Å | 1335 | 9.15 | 24.8 | 2.71 | 1.46 | 1.86 |
-| 13³ | force, 14 Å | 2572 | 28.0 | 67.9 | 2.43 | 1.67 | 1.46 |
-| 13³ | energy, 10 Å | 1362 | 8.48 | 67.9 | 8.01 | 3.09 | 2.59 |
-| 16³ | force, 14 Å | 2572 | 25.7 | 127 (extrap.) | 4.93 | 3.05 | 1.61 |
-| 16³ | energy, 10 Å | 1362 | 9.15 | 127 (extrap.) | 13.8 | 5.56 | 2.49 |
+| 8³ | force, 14 Å | 1023 | 8.91 | 9.22 | 1.04 | 0.98 | 1.06 |
+| 8³ | energy, 10 Å | 981 | 7.71 | 9.22 | 1.20 | 1.02 | 1.17 |
+| 10³ | force, 14 Å | 1903 | 22.8 | 25.1 | 1.10 | 1.03 | 1.06 |
+| 10³ | energy, 10 Å | 1335 | 11.5 | 25.1 | 2.18 | 1.46 | 1.49 |
+| 13³ | force, 14 Å | 2572 | 29.8 | 69.1 | 2.31 | 1.67 | 1.38 |
+| 13³ | energy, 10 Å | 1362 | 10.6 | 69.1 | 6.52 | 3.11 | 2.10 |
+| 16³ | force, 14 Å | 2572 | 29.9 | 129 (extrap.) | 4.30 | 3.07 | 1.40 |
+| 16³ | energy, 10 Å | 1362 | 10.1 | 129 (extrap.) | 12.8 | 5.61 | 2.27 |
 
 ≥ 10x at 8191 atoms: met in energy mode, not in force mode (its 14 Å buffer
 makes the expensive set 31% of the cell). Fractions above 1: SevenNet-0's
-cost per atom grows with N (8.7, 12.4, 15.5 ms/atom/step at 1023, 1999,
+cost per atom grows with N (9.0, 12.6, 15.7 ms/atom/step at 1023, 1999,
 4393 atoms), so the whole-cell t_exp overstates the cut-out's cost. Details
 in ``benchmarks/README.md`` ("Mixing with SevenNet").
 """
