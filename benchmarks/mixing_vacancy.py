@@ -52,11 +52,7 @@ R_CORE, R_BUFF, SEED_RADIUS = 3.0, 5.0, 3.0
 def ghost_force(expensive, cheap, hop: VacancyHop, r_blend: float) -> float:
     """Largest mixed force (eV/Å) on the perfect crystal, region as for the hop."""
     atoms = perfect_crystal(hop.repeat, hop.lattice)
-    distance = np.minimum(
-        np.linalg.norm(atoms.positions - hop.vacancy, axis=1),
-        np.linalg.norm(atoms.positions - hop.start, axis=1),
-    )
-    seeds = np.flatnonzero(distance < SEED_RADIUS)
+    seeds = hop.near_either_end(SEED_RADIUS, atoms)
     regions = Regions(seeds, r_core=R_CORE, r_blend=r_blend, r_buff=R_BUFF)
     atoms.calc = MixedCalculator(
         expensive.calculator(uncertainty=False),

@@ -94,9 +94,12 @@ class VacancyHop:
         final.positions[hop] = vacancy
         return cls(initial, final, vacancy, start, repeat, lattice)
 
-    def near_either_end(self, radius: float) -> np.ndarray:
-        """Return the atoms within ``radius`` Å of the vacancy or the start."""
-        positions = self.initial.positions
+    def near_either_end(self, radius: float, atoms: Atoms | None = None) -> np.ndarray:
+        """Return the atoms within ``radius`` Å of the vacancy or the start.
+
+        Of ``atoms`` if given (e.g. the perfect crystal), else of ``initial``.
+        """
+        positions = (self.initial if atoms is None else atoms).positions
         distance = np.minimum(
             np.linalg.norm(positions - self.vacancy, axis=1),
             np.linalg.norm(positions - self.start, axis=1),
