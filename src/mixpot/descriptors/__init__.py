@@ -7,7 +7,9 @@ The public surface:
   ``SNAP.per_atom`` the per-atom bispectrum descriptors;
 * :class:`SnapRows` — the rows with their bookkeeping (kind, structure, atom,
   component) and the fixed baseline's contribution;
-* :class:`ZBLBaseline` — a fixed ZBL pair repulsion fitted underneath.
+* :class:`ZBLBaseline` — a fixed ZBL pair repulsion fitted underneath;
+* :func:`check_structure` — the checks every SNAP evaluation runs first
+  (known elements, finite positions, no atoms too close).
 
 Examples
 --------
@@ -19,7 +21,8 @@ Examples
 """
 
 from ._rows import SnapRows
+from ._validation import check_structure
 from .baseline import ZBLBaseline
 from .snap import SNAP, count_bispectrum
 
-__all__ = ["SNAP", "SnapRows", "ZBLBaseline", "count_bispectrum"]
+__all__ = ["SNAP", "SnapRows", "ZBLBaseline", "check_structure", "count_bispectrum"]

@@ -24,12 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 from ase import Atoms
 
+from mixpot.lammps import VOIGT_PAIRS
+
 from ._session import SnapBlock
 
 ENERGY, FORCE, STRESS, ATOM_ENERGY = "energy", "force", "stress", "atom_energy"
-
-# (row, column) of each Voigt component xx yy zz yz xz xy.
-VOIGT_PAIRS = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
 
 
 @dataclass(frozen=True)

