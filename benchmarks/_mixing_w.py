@@ -20,7 +20,7 @@ from ase import Atoms
 from ase.build import bulk
 from mpi4py import MPI  # noqa: F401  (libmpi must load before lammps)
 
-from mixpot.mixing.buffer import SEVENNET_BUFFER
+from mixpot.models import SEVENNET_BUFFER
 from mixpot.potentials import LinearPotential
 
 #: Where ``mixpot distill`` writes the cheap model (reused when present).
@@ -30,7 +30,7 @@ FALLBACK_LATTICE = 3.1901
 #: Region shared by both scripts: seeds = the vacancy's 8 neighbours, core of
 #: the seeds and their first neighbours, cubic blend; r_buff per mixing mode
 #: is the library default for SevenNet-0, chosen from the buffer table
-#: (`mixing_sevennet_buffer.py`; `mixpot.mixing.buffer`).
+#: (`mixing_sevennet_buffer.py`; `mixpot.models.buffer`).
 R_CORE, R_BLEND = 3.0, 4.0
 R_BUFF_FORCE, R_BUFF_ENERGY = SEVENNET_BUFFER["force"], SEVENNET_BUFFER["energy"]
 
@@ -80,7 +80,7 @@ def held_out_force_rmse(report: dict | None) -> float:
 
 def sevennet():
     """SevenNet-0 on the CPU, from the weights in the sevenn wheel."""
-    from mixpot.distill.expensive import sevennet_calculator
+    from mixpot.models import sevennet_calculator
 
     return sevennet_calculator("7net-0")
 

@@ -49,8 +49,9 @@ from mpi4py import MPI  # noqa: F401  (libmpi must load before lammps)
 
 from mixpot.descriptors import ZBLBaseline
 from mixpot.mixing import MixedCalculator, Regions
+from mixpot.models import shipped_tungsten
 from mixpot.potentials import LinearPotential
-from mixpot.testing import shipped_tungsten, small_tungsten_snap
+from mixpot.testing import small_tungsten_snap
 
 ZBL = ZBLBaseline(4.0, 4.8)
 LATTICE = 3.1803

@@ -92,8 +92,9 @@ from _mixing_w import (
     sevennet,
     vacancy_cell,
 )
-from mixpot.mixing import MixedCalculator, Regions, WeightedSevenNet
+from mixpot.mixing import MixedCalculator, Regions
 from mixpot.mixing.carve import carve
+from mixpot.models import WeightedSevenNet
 
 MEV = 1e3
 

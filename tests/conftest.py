@@ -4,6 +4,18 @@ import numpy as np
 import pytest
 from ase import Atoms
 from ase.build import bulk
+from ase.calculators.calculator import Calculator
+
+from mixpot.models import expensive_calculator
+
+W_EAM_SPEC = "lammps:pair_style eam/alloy;pair_coeff * * W_zhou.eam.alloy W"
+W_LATTICE_CONSTANT = 3.165  # Å, close to the W_zhou minimum
+
+
+@pytest.fixture(scope="module")
+def w_eam() -> Calculator:
+    """Zhou's W EAM through in-process LAMMPS: a fast 'expensive' model."""
+    return expensive_calculator(W_EAM_SPEC)
 
 
 @pytest.fixture

@@ -100,7 +100,8 @@ def test_distill_with_a_bad_recipe_key(tmp_path, capsys):
 
 def test_toml_without_recipe_table_keeps_the_default_recipe(tmp_path):
     """A TOML that sets only [fit] changes the fit, not the sampling recipe."""
-    from mixpot.cli import DEFAULT_RECIPE, _distill_settings, _parser
+    from mixpot.cli import _distill_settings, _parser
+    from mixpot.distill import DEFAULT_RECIPE
 
     toml = tmp_path / "fit.toml"
     toml.write_text("[fit]\natom_energy_weight = 1.0\n")

@@ -13,16 +13,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-
-# What `mixpot distill --expensive … --element X` samples without a recipe file.
-DEFAULT_RECIPE = {
-    "repeat": 3,
-    "temperatures": [300.0, 1200.0],
-    "n_frames": 10,
-    "timestep": 2.0,
-    "frame_interval": 40.0,
-    "defects": ["vacancy"],
-}
+from .descriptors import DEFAULT_RCUTFAC, DEFAULT_TWOJMAX
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,8 +71,12 @@ def _add_distill(commands) -> None:
     distill.add_argument("--temperatures", type=float, nargs="+", help="MD (K)")
     distill.add_argument("--frames", type=int, help="MD frames per temperature")
     distill.add_argument("--defects", nargs="*", help="vacancy, self-interstitial…")
-    distill.add_argument("--twojmax", type=int, help="SNAP 2J (default 8)")
-    distill.add_argument("--cutoff", type=float, help="SNAP cutoff in Å (4.7)")
+    distill.add_argument(
+        "--twojmax", type=int, help=f"SNAP 2J (default {DEFAULT_TWOJMAX})"
+    )
+    distill.add_argument(
+        "--cutoff", type=float, help=f"SNAP rcutfac in Å ({DEFAULT_RCUTFAC})"
+    )
     distill.add_argument("--ensemble", type=int, help="POPS members for ranges")
     distill.add_argument(
         "--no-strain-constraint", action="store_true", help="plain weights only"
@@ -130,7 +125,7 @@ def _run_distill(args: argparse.Namespace) -> int:
     except (TypeError, ValueError) as error:
         print(f"mixpot distill: {error}", file=sys.stderr)
         return 2
-    result = distil(config, args.out)
+    result = distil(config, args.out, progress=sys.stderr.isatty())
     print((args.out / "report.md").read_text())
     print(
         f"cheap potential: {result.out_dir / 'potential.npz'} and "
@@ -142,6 +137,8 @@ def _run_distill(args: argparse.Namespace) -> int:
 def _distill_settings(args: argparse.Namespace) -> dict:
     """Merge the TOML recipe (if any) with the command-line options."""
     import tomllib
+
+    from .distill.recipes import DEFAULT_RECIPE
 
     values: dict = {}
     if args.recipe is not None:
@@ -171,8 +168,12 @@ def _distill_settings(args: argparse.Namespace) -> dict:
         descriptor = dict(values.get("descriptor") or {})
         descriptor.setdefault("elements", list(elements))
         descriptor.setdefault("radii", [0.5] * len(elements))
-        descriptor["twojmax"] = args.twojmax or descriptor.get("twojmax", 8)
-        descriptor["rcutfac"] = args.cutoff or descriptor.get("rcutfac", 4.7)
+        descriptor["twojmax"] = args.twojmax or descriptor.get(
+            "twojmax", DEFAULT_TWOJMAX
+        )
+        descriptor["rcutfac"] = args.cutoff or descriptor.get(
+            "rcutfac", DEFAULT_RCUTFAC
+        )
         values["descriptor"] = descriptor
     if args.no_strain_constraint:
         values["fit"] = {**values.get("fit", {}), "strain_tolerance": None}

@@ -129,7 +129,7 @@ def run_distill_demo(out_dir: Path, random_state: int = 0):
     """
     from .descriptors import ZBLBaseline
     from .distill.pipeline import DistillConfig, distil
-    from .testing import quick_tungsten_recipe
+    from .distill.recipes import quick_tungsten_recipe
 
     config = DistillConfig(
         expensive="lammps:W_snap",
@@ -153,7 +153,7 @@ def run_mixing_demo(cheap, n_steps: int = 40) -> dict[str, float]:
     from ase.md.verlet import VelocityVerlet
 
     from .mixing import CoordinationNumber, MixedCalculator, Regions
-    from .testing import shipped_tungsten
+    from .models import shipped_tungsten
 
     expensive = shipped_tungsten()
     atoms = bulk("W", cubic=True, a=3.18).repeat(7)

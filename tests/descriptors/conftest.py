@@ -15,8 +15,9 @@ import pytest
 from ase import Atoms
 
 from mixpot.descriptors import SNAP, ZBLBaseline
+from mixpot.models import shipped_potentials_dir
 from mixpot.potentials.lammps_files import read_snap_files
-from mixpot.testing import Reference, shipped_potentials_dir
+from mixpot.testing import Reference
 from mixpot.testing import lammps_reference as stock_lammps
 
 

@@ -9,10 +9,10 @@ import pytest
 from ase import Atoms
 from ase.calculators.calculator import Calculator, all_changes
 
-from mixpot.distill import Recipe, all_configurations, expensive_calculator, sample
+from mixpot.distill import Recipe, all_configurations, sample
+from mixpot.models import expensive_calculator
 
-W_EAM_SPEC = "lammps:pair_style eam/alloy;pair_coeff * * W_zhou.eam.alloy W"
-W_LATTICE_CONSTANT = 3.165  # Å, close to the W_zhou minimum
+from ..conftest import W_LATTICE_CONSTANT
 
 
 class SimulatedKill(BaseException):
@@ -62,12 +62,6 @@ class WrappedCalculator(Calculator):
             "stress": work.get_stress(),
             "energies": work.get_potential_energies(),
         }
-
-
-@pytest.fixture(scope="module")
-def w_eam() -> Calculator:
-    """Zhou's W EAM through in-process LAMMPS: a fast 'expensive' model."""
-    return expensive_calculator(W_EAM_SPEC)
 
 
 @pytest.fixture(scope="module")

@@ -8,13 +8,14 @@ from ase.build import bulk
 from ase.calculators.singlepoint import SinglePointCalculator
 
 from mixpot.descriptors import SNAP
-from mixpot.distill import expensive_calculator, labelled_copy
+from mixpot.distill import labelled_copy
 from mixpot.distill.fitting import (
     FitSettings,
     fit_distilled,
     row_weights,
     split_held_out,
 )
+from mixpot.models import expensive_calculator
 
 W_EAM = "lammps:pair_style eam/alloy;pair_coeff * * W_zhou.eam.alloy W"
 
@@ -80,10 +81,13 @@ def test_strain_constraint_raises_the_strain_weight_until_met():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"holdout_fraction": 1.0}, "holdout_fraction"),
-        ({"strain_tolerance": 0.0}, "strain_tolerance"),
-        ({"force_weight": -1.0}, "force_weight"),
-        ({"strain_weight_factor": 1.0}, "strain_weight_factor"),
+        ({"holdout_fraction": 1.0}, "The 'holdout_fraction' parameter of FitSettings"),
+        ({"strain_tolerance": 0.0}, "The 'strain_tolerance' parameter of FitSettings"),
+        ({"force_weight": -1.0}, "The 'force_weight' parameter of FitSettings"),
+        (
+            {"strain_weight_factor": 1.0},
+            "The 'strain_weight_factor' parameter of FitSettings",
+        ),
     ],
 )
 def test_bad_settings(kwargs, message):

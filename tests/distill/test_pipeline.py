@@ -11,8 +11,9 @@ import pytest
 from ase.calculators.calculator import Calculator
 
 from mixpot.descriptors import SNAP
-from mixpot.distill import Recipe, expensive_calculator
+from mixpot.distill import Recipe
 from mixpot.distill.pipeline import DistillConfig, config_from_dict, distil
+from mixpot.models import expensive_calculator
 
 SI_QUADRATIC = (
     "lammps:pair_style snap;pair_coeff * * Si_Zuo_JPCA2020.quadratic.snapcoeff "

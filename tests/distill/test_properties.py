@@ -5,9 +5,9 @@ import pytest
 from ase.build import bulk
 from ase.units import GPa
 
-from mixpot.distill import expensive_calculator
 from mixpot.distill.properties import elastic_constants, vacancy_formation_energy
 from mixpot.distill.sampling import relaxed_lattice_constant
+from mixpot.models import expensive_calculator
 
 W_EAM = "lammps:pair_style eam/alloy;pair_coeff * * W_zhou.eam.alloy W"
 

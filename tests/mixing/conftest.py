@@ -4,7 +4,7 @@ import pytest
 from ase.calculators.lammpslib import LAMMPSlib
 from mpi4py import MPI  # noqa: F401  (libmpi must load before liblammps)
 
-from mixpot.testing import shipped_potentials_dir
+from mixpot.models import shipped_potentials_dir
 
 POTENTIALS = shipped_potentials_dir()
 

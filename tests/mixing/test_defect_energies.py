@@ -23,7 +23,7 @@ import pytest
 from mpi4py import MPI  # noqa: F401  (libmpi must load before liblammps)
 
 from mixpot.distill.pipeline import distil
-from mixpot.testing import shipped_tungsten
+from mixpot.models import shipped_tungsten
 from mixpot.testing.vacancy import (
     VacancyHop,
     cheap_config,

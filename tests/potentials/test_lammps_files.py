@@ -77,7 +77,7 @@ def test_ensemble_files_are_posterior_samples(fitted, tmp_path):
 
 def test_ensemble_needs_a_posterior(tungsten, tmp_path):
     """An imported potential has no posterior: asking for an ensemble fails."""
-    with pytest.raises(ValueError, match="no POPS posterior"):
+    with pytest.raises(ValueError, match="needs a POPS posterior"):
         tungsten.to_lammps(tmp_path, ensemble=2)
 
 

@@ -67,11 +67,26 @@ def test_fit_clones_the_given_regressor(small_rows):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"targets": np.zeros(5)}, "'targets' must have one value per row"),
-        ({"targets": "nan"}, "'targets' has NaN"),
-        ({"weights": -1.0}, "'weights' must be non-negative"),
-        ({"regressor": Ridge()}, "fits an intercept"),
-        ({"baseline": None}, "no 'baseline' was given"),
+        (
+            {"targets": np.zeros(5)},
+            "The 'targets' parameter of LinearPotential.fit must have one value",
+        ),
+        (
+            {"targets": "nan"},
+            "The 'targets' parameter of LinearPotential.fit must be finite",
+        ),
+        (
+            {"weights": -1.0},
+            "The 'weights' parameter of LinearPotential.fit must be >= 0",
+        ),
+        (
+            {"regressor": Ridge()},
+            "The 'regressor' parameter of LinearPotential.fit must not fit an",
+        ),
+        (
+            {"baseline": None},
+            "The 'baseline' parameter of LinearPotential.fit must be the ZBLBaseline",
+        ),
         ({"descriptor": SNAP(["W"], [0.5], twojmax=2)}, "must have 6 columns"),
     ],
 )

@@ -23,6 +23,14 @@ Examples
 from ._rows import SnapRows
 from ._validation import check_structure
 from .baseline import ZBLBaseline
-from .snap import SNAP, count_bispectrum
+from .snap import DEFAULT_RCUTFAC, DEFAULT_TWOJMAX, SNAP, count_bispectrum
 
-__all__ = ["SNAP", "SnapRows", "ZBLBaseline", "check_structure", "count_bispectrum"]
+__all__ = [
+    "DEFAULT_RCUTFAC",
+    "DEFAULT_TWOJMAX",
+    "SNAP",
+    "SnapRows",
+    "ZBLBaseline",
+    "check_structure",
+    "count_bispectrum",
+]

@@ -29,12 +29,15 @@ def as_atoms_list(atoms_list: Atoms | Sequence[Atoms]) -> list[Atoms]:
         return [atoms_list]
     atoms_list = list(atoms_list)
     if not atoms_list:
-        raise ValueError("The 'atoms_list' argument is empty: give at least one Atoms.")
+        raise ValueError(
+            "The 'atoms_list' parameter must hold at least one ase.Atoms. Got "
+            "an empty list."
+        )
     for index, atoms in enumerate(atoms_list):
         if not isinstance(atoms, Atoms):
             raise TypeError(
-                f"Structure {index} of 'atoms_list' must be an ase.Atoms. "
-                f"Got {type(atoms).__name__}."
+                f"The 'atoms_list' parameter must hold ase.Atoms. Got "
+                f"{type(atoms).__name__} at index {index}."
             )
     return atoms_list
 

@@ -63,8 +63,8 @@ class ZBLBaseline:
                 )
         if not 0 < self.inner < self.outer:
             raise ValueError(
-                "ZBLBaseline needs 0 < 'inner' < 'outer'. "
-                f"Got inner={self.inner}, outer={self.outer}."
+                "The 'inner' parameter of ZBLBaseline must be > 0 and below "
+                f"'outer' ({self.outer} Å). Got {self.inner}."
             )
 
     def pair_style_args(self) -> str:

@@ -63,6 +63,12 @@ def count_bispectrum(twojmax: int) -> int:
     )
 
 
+#: Default band limit 2J of mixpot's SNAP descriptors.
+DEFAULT_TWOJMAX = 8
+#: Default cutoff scale (Å): that of the W_2940_2017_2 SNAP shipped with LAMMPS.
+DEFAULT_RCUTFAC = 4.73442
+
+
 @dataclass(frozen=True)
 class SNAP:
     """Settings of a SNAP descriptor / potential.
@@ -76,9 +82,9 @@ class SNAP:
         and j is ``rcutfac * (R_i + R_j)`` Å.
     weights : sequence of float, optional
         Per-element neighbour weight w (default 1 for every element).
-    twojmax : int, default 8
+    twojmax : int, default DEFAULT_TWOJMAX (8)
         Band limit 2J of the bispectrum, even and >= 0.
-    rcutfac : float, default 4.73442
+    rcutfac : float, default DEFAULT_RCUTFAC (4.73442)
         Scale (Å) of the cutoffs.
     rfac0 : float, default 0.99363
         Angular mapping parameter, in (0, 1].
@@ -107,8 +113,8 @@ class SNAP:
     elements: Sequence[str]
     radii: Sequence[float]
     weights: Sequence[float] | None = None
-    twojmax: int = 8
-    rcutfac: float = 4.73442
+    twojmax: int = DEFAULT_TWOJMAX
+    rcutfac: float = DEFAULT_RCUTFAC
     rfac0: float = 0.99363
     rmin0: float = 0.0
     switchflag: bool = True
@@ -129,22 +135,27 @@ class SNAP:
 
     def _check_scalars(self) -> None:
         if not isinstance(self.twojmax, Integral) or isinstance(self.twojmax, bool):
-            raise ValueError(f"'twojmax' must be an int. Got {self.twojmax!r}.")
+            raise ValueError(
+                f"The 'twojmax' parameter of SNAP must be an int. Got {self.twojmax!r}."
+            )
         if self.twojmax < 0 or self.twojmax % 2:
             raise ValueError(
-                f"'twojmax' must be an even integer >= 0. Got {self.twojmax}."
+                "The 'twojmax' parameter of SNAP must be an even int >= 0. "
+                f"Got {self.twojmax}."
             )
         _check_real("rcutfac", self.rcutfac, lower=0.0, strict=True)
         _check_real("rfac0", self.rfac0, lower=0.0, strict=True, upper=1.0)
         _check_real("rmin0", self.rmin0, lower=0.0, strict=False)
         if self.rmin0 >= self.cutoff:
             raise ValueError(
-                f"'rmin0' ({self.rmin0} Å) must be below the cutoff ({self.cutoff} Å)."
+                "The 'rmin0' parameter of SNAP must be below the cutoff "
+                f"({self.cutoff} Å). Got {self.rmin0}."
             )
         for name in FLAGS:
             if not isinstance(getattr(self, name), bool | np.bool_):
                 raise ValueError(
-                    f"'{name}' must be a bool. Got {getattr(self, name)!r}."
+                    f"The {name!r} parameter of SNAP must be a bool. "
+                    f"Got {getattr(self, name)!r}."
                 )
 
     @property
@@ -335,8 +346,8 @@ def _per_element(name: str, values, elements: tuple[str, ...]) -> tuple[float, .
     values = tuple(values)
     if len(values) != len(elements):
         raise ValueError(
-            f"'{name}' must have one value per element ({len(elements)}). "
-            f"Got {len(values)}."
+            f"The {name!r} parameter of SNAP must have one value per element "
+            f"({len(elements)}). Got {len(values)}."
         )
     for value in values:
         _check_real(name, value, lower=0.0, strict=True)
@@ -345,12 +356,20 @@ def _per_element(name: str, values, elements: tuple[str, ...]) -> tuple[float, .
 
 def _check_elements(elements: tuple[str, ...]) -> None:
     if not elements:
-        raise ValueError("'elements' must name at least one element. Got none.")
+        raise ValueError(
+            "The 'elements' parameter of SNAP must name at least one element. Got none."
+        )
     for symbol in elements:
         if symbol not in chemical_symbols[1:]:
-            raise ValueError(f"'elements' contains an unknown symbol {symbol!r}.")
+            raise ValueError(
+                "The 'elements' parameter of SNAP must hold chemical symbols. "
+                f"Got {symbol!r}."
+            )
     if len(set(elements)) != len(elements):
-        raise ValueError(f"'elements' contains duplicates. Got {list(elements)}.")
+        raise ValueError(
+            "The 'elements' parameter of SNAP must not repeat a symbol. "
+            f"Got {list(elements)}."
+        )
 
 
 def _check_real(
@@ -358,9 +377,13 @@ def _check_real(
 ) -> None:
     bad_type = not isinstance(value, Real) or isinstance(value, bool)
     if bad_type or not math.isfinite(value):
-        raise ValueError(f"'{name}' must be a finite float. Got {value!r}.")
+        raise ValueError(
+            f"The {name!r} parameter of SNAP must be a finite float. Got {value!r}."
+        )
     too_low = value <= lower if strict else value < lower
     if too_low or (upper is not None and value > upper):
         bound = f"> {lower}" if strict else f">= {lower}"
         bound += f" and <= {upper}" if upper is not None else ""
-        raise ValueError(f"'{name}' must be {bound}. Got {value}.")
+        raise ValueError(
+            f"The {name!r} parameter of SNAP must be a float {bound}. Got {value}."
+        )

@@ -1,17 +1,18 @@
-"""Distillation: the expensive model, sampling and labelling.
+"""Distillation: sampling, labelling with the expensive model, fitting.
 
-The public surface:
+The expensive model itself comes from :mod:`mixpot.models`
+(:func:`~mixpot.models.expensive_calculator`). The public surface:
 
-* :func:`expensive_calculator` — the expensive ASE calculator named by a spec
-  (``sevennet:<model>``, ``lammps:<lines>``, ``lammps:<alias>``);
 * :class:`Recipe` and :func:`sample` — configurations to label (Langevin MD,
-  homogeneous strains, rattled copies, defects);
+  homogeneous strains, rattled copies, defects); :data:`DEFAULT_RECIPE` and
+  :func:`quick_tungsten_recipe` — the built-in recipes;
 * :func:`label` — energies, forces and stresses from the expensive model,
   appended to a resumable extended-XYZ dataset.
 
 Examples
 --------
->>> from mixpot.distill import Recipe, expensive_calculator, sample
+>>> from mixpot.distill import Recipe, sample
+>>> from mixpot.models import expensive_calculator
 >>> calc = expensive_calculator("lammps:W_zhou")
 >>> recipe = Recipe(["W"], "bcc", 3.165, repeat=1, temperatures=[300.0],
 ...                 n_frames=1, n_strains=3, n_rattled=1)
@@ -20,14 +21,6 @@ Examples
 ['md_300K', 'strain_hydrostatic']
 """
 
-from .expensive import (
-    LAMMPS_ALIASES,
-    expensive_calculator,
-    lammps_calculator,
-    lammps_potentials_dir,
-    sevennet_calculator,
-    shipped_sevennet_models,
-)
 from .labelling import (
     LabelledDataset,
     SkippedConfiguration,
@@ -36,8 +29,8 @@ from .labelling import (
     labelled_copy,
     skipped_path,
 )
+from .recipes import DEFAULT_RECIPE, Recipe, quick_tungsten_recipe
 from .sampling import (
-    Recipe,
     all_configurations,
     relaxed_lattice_constant,
     sample,
@@ -45,21 +38,17 @@ from .sampling import (
 )
 
 __all__ = [
-    "LAMMPS_ALIASES",
+    "DEFAULT_RECIPE",
     "LabelledDataset",
     "Recipe",
     "SkippedConfiguration",
     "all_configurations",
     "config_id",
-    "expensive_calculator",
     "label",
     "labelled_copy",
-    "lammps_calculator",
-    "lammps_potentials_dir",
+    "quick_tungsten_recipe",
     "relaxed_lattice_constant",
     "sample",
-    "sevennet_calculator",
-    "shipped_sevennet_models",
     "skipped_path",
     "strain_tensors",
 ]

@@ -81,19 +81,24 @@ class FitSettings:
             "atom_energy_weight",
         ):
             if not getattr(self, name) >= 0:
-                raise ValueError(f"{name} must be >= 0; got {getattr(self, name)}.")
+                raise ValueError(
+                    f"The {name!r} parameter of FitSettings must be >= 0. "
+                    f"Got {getattr(self, name)}."
+                )
         if not 0 <= self.holdout_fraction < 1:
             raise ValueError(
-                f"holdout_fraction must be in [0, 1); got {self.holdout_fraction}."
+                "The 'holdout_fraction' parameter of FitSettings must be in "
+                f"[0, 1). Got {self.holdout_fraction}."
             )
         if self.strain_tolerance is not None and not self.strain_tolerance > 0:
             raise ValueError(
-                f"strain_tolerance must be None or > 0 eV/atom; got "
-                f"{self.strain_tolerance}."
+                "The 'strain_tolerance' parameter of FitSettings must be None "
+                f"or > 0 (eV/atom). Got {self.strain_tolerance}."
             )
         if not self.strain_weight_factor > 1:
             raise ValueError(
-                f"strain_weight_factor must be > 1; got {self.strain_weight_factor}."
+                "The 'strain_weight_factor' parameter of FitSettings must be "
+                f"> 1. Got {self.strain_weight_factor}."
             )
 
 
@@ -217,7 +222,10 @@ def fit_distilled(
     settings = settings or FitSettings()
     labelled = list(labelled)
     if not labelled:
-        raise ValueError("no labelled configurations to fit.")
+        raise ValueError(
+            "The 'labelled' parameter of fit_distilled must hold at least one "
+            "labelled configuration. Got none."
+        )
     train_ids, test_ids = split_held_out(
         labelled, settings.holdout_fraction, settings.random_state
     )

@@ -19,7 +19,7 @@ Examples
 >>> import tempfile
 >>> from pathlib import Path
 >>> from ase.build import bulk
->>> from mixpot.distill import expensive_calculator
+>>> from mixpot.models import expensive_calculator
 >>> calc = expensive_calculator("lammps:W_zhou")
 >>> configurations = [bulk("W", "bcc", a=a, cubic=True) for a in (3.1, 3.2)]
 >>> with tempfile.TemporaryDirectory() as folder:
@@ -118,7 +118,7 @@ def label(
     configurations: Sequence[Atoms],
     expensive_calc: Calculator,
     path: str | os.PathLike,
-    progress: bool = True,
+    progress: bool = False,
 ) -> LabelledDataset:
     """Label configurations and append them to an extended-XYZ dataset.
 
@@ -129,8 +129,8 @@ def label(
     expensive_calc : ase.calculators.calculator.Calculator
     path : str or path-like
         The dataset (extended XYZ). Created if missing, resumed if present.
-    progress : bool
-        Show a tqdm progress bar with ETA.
+    progress : bool, default False
+        Show a tqdm progress bar with ETA (the caller decides).
 
     Returns
     -------
@@ -148,7 +148,7 @@ def label(
     --------
     >>> import tempfile
     >>> from ase.build import bulk
-    >>> from mixpot.distill import expensive_calculator
+    >>> from mixpot.models import expensive_calculator
     >>> calc = expensive_calculator("lammps:W_zhou")
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     dataset = label([bulk("W", cubic=True)], calc,

@@ -27,9 +27,9 @@ from ase.calculators.calculator import Calculator
 from ase.io import read, write
 
 from mixpot.descriptors import SNAP, ZBLBaseline
+from mixpot.models import expensive_calculator
 from mixpot.potentials import LinearPotential
 
-from .expensive import expensive_calculator
 from .fitting import (
     DistilledFit,
     FitSettings,
@@ -56,8 +56,9 @@ class DistillConfig:
     recipe : Recipe
         What to sample.
     descriptor : SNAP or None
-        Cheap model's descriptor; None: 2J=8, cutoff 4.7 Å, for the recipe's
-        elements.
+        Cheap model's descriptor; None: SNAP's defaults (2J =
+        ``DEFAULT_TWOJMAX``, ``rcutfac`` = ``DEFAULT_RCUTFAC``) with radius 0.5
+        for each of the recipe's elements.
     fit : FitSettings
         Weights, held-out share and strain constraint.
     baseline : ZBLBaseline or None
@@ -84,7 +85,7 @@ class DistillConfig:
         if self.descriptor is not None:
             return self.descriptor
         n = len(self.recipe.elements)
-        return SNAP(list(self.recipe.elements), [0.5] * n, twojmax=8, rcutfac=4.7)
+        return SNAP(list(self.recipe.elements), [0.5] * n)
 
 
 @dataclass
@@ -100,7 +101,7 @@ def distil(
     config: DistillConfig,
     out_dir: str | Path,
     calc: Calculator | None = None,
-    progress: bool = True,
+    progress: bool = False,
 ) -> DistillResult:
     """Run (or resume) a distillation into ``out_dir``.
 
@@ -112,8 +113,8 @@ def distil(
         Output folder; existing results in it are reused.
     calc : Calculator, optional
         The expensive model; default built from ``config.expensive``.
-    progress : bool
-        Progress bars.
+    progress : bool, default False
+        Show progress bars (the caller decides; the CLI does).
 
     Returns
     -------

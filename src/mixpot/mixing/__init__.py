@@ -4,7 +4,7 @@
 weights λ and the atom sets each potential must see; :class:`MixedCalculator`
 evaluates each potential on its own set and mixes forces ("force") or
 per-atom energies ("energy", conservative, through the λ-weighted providers
-of :mod:`mixpot.mixing.weighted`); :func:`reference_energy` is the
+of :func:`mixpot.models.weighted_provider`); :func:`reference_energy` is the
 matching reference for defect energies.
 """
 
@@ -13,7 +13,6 @@ from .criteria import CoordinationNumber
 from .energetics import reference_energy
 from .regions import Regions, RegionState
 from .thermostat import BlendLangevin
-from .weighted import WeightedSevenNet, WeightedSnap, weighted_provider
 
 __all__ = [
     "BlendLangevin",
@@ -21,8 +20,5 @@ __all__ = [
     "MixedCalculator",
     "RegionState",
     "Regions",
-    "WeightedSevenNet",
-    "WeightedSnap",
     "reference_energy",
-    "weighted_provider",
 ]

@@ -49,11 +49,11 @@ from ase import Atoms, units
 from ase.calculators.calculator import Calculator, all_changes
 
 from mixpot.lammps import VOIGT_PAIRS
+from mixpot.models import default_buffer, weighted_provider
+from mixpot.potentials import Weighted
 
-from .buffer import default_buffer
 from .carve import Carved, carve
 from .regions import Regions, RegionState
-from .weighted import Weighted, weighted_provider
 
 logger = logging.getLogger(__name__)
 

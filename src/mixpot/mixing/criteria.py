@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from ase import Atoms
 
-from .neighbours import pairs_within
+from mixpot.neighbours import pairs_within
 
 
 @dataclass(frozen=True)

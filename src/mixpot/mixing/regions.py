@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from ase import Atoms
 
-from .neighbours import NearestDistance
+from mixpot.neighbours import NearestDistance
 
 logger = logging.getLogger(__name__)
 

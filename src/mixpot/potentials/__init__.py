@@ -6,8 +6,15 @@ The public surface:
   baseline and an optional POPS posterior; ``fit`` from SNAP rows,
   ``calculator`` (ASE), ``to_lammps``/``from_lammps`` (``pair_style snap``
   files), ``save``/``load`` (one portable ``.npz``);
+* :meth:`LinearPotential.atom_energy_uncertainty` and
+  :meth:`LinearPotential.force_std` — the per-atom POPS maths
+  (:mod:`.uncertainty`) every engine shares;
 * :class:`SnapCalculator` — the ASE calculator, one in-process LAMMPS
   instance, with per-structure and per-atom POPS uncertainties;
+* :class:`WeightedSnap` and :func:`weighted_zbl` — the λ-weighted energy
+  ``Σ_i w_i E_i`` with its exact forces and stress (energy mixing), and the
+  :class:`Weighted` result and :class:`WeightedProvider` protocol that every
+  model's weighted provider follows;
 * :func:`read_snap_files`, :func:`read_snapcoeff`, :func:`read_snapparam`,
   :func:`write_snap_files`, :func:`pair_commands` — the LAMMPS file layer.
 
@@ -34,13 +41,27 @@ from .lammps_files import (
     write_snap_files,
 )
 from .linear import LinearPotential
+from .uncertainty import EnergyUncertainty
+from .weighted import (
+    Weighted,
+    WeightedProvider,
+    WeightedSnap,
+    checked_weights,
+    weighted_zbl,
+)
 
 __all__ = [
+    "EnergyUncertainty",
     "LinearPotential",
     "SnapCalculator",
+    "Weighted",
+    "WeightedProvider",
+    "WeightedSnap",
+    "checked_weights",
     "pair_commands",
     "read_snap_files",
     "read_snapcoeff",
     "read_snapparam",
+    "weighted_zbl",
     "write_snap_files",
 ]

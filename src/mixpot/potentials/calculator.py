@@ -211,8 +211,9 @@ class SnapCalculator(Calculator):
         has_posterior = potential.regressor is not None
         if uncertainty and not has_posterior:
             raise ValueError(
-                "uncertainty=True needs a potential fitted with a POPSRegressor; "
-                "this one has no posterior."
+                "The 'uncertainty' parameter of SnapCalculator must be False or "
+                "None for a potential without a POPS posterior (fit it with a "
+                "POPSRegressor). Got True."
             )
         self.potential = potential
         self.uncertainty = has_posterior if uncertainty is None else bool(uncertainty)
@@ -259,7 +260,7 @@ class SnapCalculator(Calculator):
         if self.uncertainty:
             self.results.update(self._energy_uncertainty(atoms, engine))
         if self.force_uncertainty:
-            self.results["forces_std"] = self._forces_std(atoms, engine)
+            self.results["forces_std"] = self._forces_std(engine)
 
     def _engine(self) -> SnapEngine:
         if self.engine is None:
@@ -280,49 +281,26 @@ class SnapCalculator(Calculator):
             )
         return self.engine
 
-    def _type_index(self, atoms: Atoms) -> np.ndarray:
-        index_of = {s: k for k, s in enumerate(self.potential.descriptor.elements)}
-        return np.array([index_of[s] for s in atoms.get_chemical_symbols()])
-
     def _energy_uncertainty(self, atoms: Atoms, engine: SnapEngine) -> dict:
-        descriptor = self.potential.descriptor
-        n_atoms = len(atoms)
-        rows_nek = np.zeros((n_atoms, descriptor.n_elements, descriptor.n_coefficients))
-        rows_nek[np.arange(n_atoms), self._type_index(atoms), 0] = 1.0
-        rows_nek[np.arange(n_atoms), self._type_index(atoms), 1:] = (
-            engine.per_atom_descriptors()
+        types = element_types(atoms, self.potential.descriptor.elements) - 1
+        descriptors_nk = engine.per_atom_descriptors()
+        constant_n1 = np.ones((len(descriptors_nk), 1))
+        found = self.potential.atom_energy_uncertainty(
+            np.hstack([constant_n1, descriptors_nk]), types
         )
-        rows_nk = rows_nek.reshape(n_atoms, -1)
-        per_atom = _pops_interval(self.potential.regressor, rows_nk)
-        total = _pops_interval(self.potential.regressor, rows_nk.sum(axis=0)[None])
         energies, energy = self.results["energies"], self.results["energy"]
         return {
-            "energy_std": float(total["std"][0]),
-            "energy_lower": float(energy + total["lower"][0]),
-            "energy_upper": float(energy + total["upper"][0]),
-            "energies_std": per_atom["std"],
-            "energies_lower": energies + per_atom["lower"],
-            "energies_upper": energies + per_atom["upper"],
+            "energy_std": found.std,
+            "energy_lower": energy + found.lower,
+            "energy_upper": energy + found.upper,
+            "energies_std": found.atom_std,
+            "energies_lower": energies + found.atom_lower,
+            "energies_upper": energies + found.atom_upper,
         }
 
-    def _forces_std(self, atoms: Atoms, engine: SnapEngine) -> np.ndarray:
-        descriptor = self.potential.descriptor
-        n_atoms = len(atoms)
-        # snad/atom already holds the force rows (minus the gradients of the
-        # per-type descriptor sums); the constant columns have no gradient.
-        rows_ntck = np.zeros(
-            (n_atoms, descriptor.n_elements, 3, descriptor.n_coefficients)
+    def _forces_std(self, engine: SnapEngine) -> np.ndarray:
+        # snad/atom gives the force rows in the LAMMPS frame: rotate them.
+        gradients_ntck = np.einsum(
+            "ab,ntbk->ntak", engine.rotation_cc, engine.descriptor_gradients()
         )
-        rows_ntck[..., 1:] = engine.descriptor_gradients()
-        rows_ncx = np.einsum("ab,ntbk->natk", engine.rotation_cc, rows_ntck).reshape(
-            3 * n_atoms, -1
-        )
-        _, std = self.potential.regressor.predict(rows_ncx, return_std=True)
-        return std.reshape(n_atoms, 3)
-
-
-def _pops_interval(regressor, rows_nk: np.ndarray) -> dict[str, np.ndarray]:
-    """Std and bounds (as offsets from the mean) of linear rows."""
-    mean, std = regressor.predict(rows_nk, return_std=True)
-    lower, upper = regressor.predict_bounds(rows_nk)
-    return {"std": std, "lower": lower - mean, "upper": upper - mean}
+        return self.potential.force_std(gradients_ntck)

@@ -30,6 +30,7 @@ from mixpot._npz import read_versioned, write_versioned
 from mixpot.descriptors import SNAP, SnapRows, ZBLBaseline
 from mixpot.pops import POPSRegressor
 
+from . import uncertainty
 from .lammps_files import (
     pair_commands,
     read_snap_files,
@@ -83,12 +84,12 @@ class LinearPotential:
     ) -> None:
         if not isinstance(descriptor, SNAP):
             raise TypeError(
-                "The 'descriptor' of a LinearPotential must be a SNAP. Got "
+                "The 'descriptor' parameter of LinearPotential must be a SNAP. Got "
                 f"{type(descriptor).__name__}."
             )
         if baseline is not None and not isinstance(baseline, ZBLBaseline):
             raise TypeError(
-                "The 'baseline' of a LinearPotential must be a ZBLBaseline or "
+                "The 'baseline' parameter of LinearPotential must be a ZBLBaseline or "
                 f"None. Got {type(baseline).__name__}."
             )
         self.descriptor = descriptor
@@ -163,9 +164,10 @@ class LinearPotential:
         )
         if getattr(regressor, "fit_intercept", False):
             raise ValueError(
-                f"The regressor {type(regressor).__name__} fits an intercept; "
-                "pass fit_intercept=False: the per-element constant columns of "
-                "SNAP already play that role."
+                "The 'regressor' parameter of LinearPotential.fit must not fit "
+                "an intercept (the per-element constant columns of SNAP play "
+                f"that role): pass fit_intercept=False. Got "
+                f"{type(regressor).__name__} with fit_intercept=True."
             )
         regressor = clone(regressor)
         fit_kwargs = {} if weights is None else {"sample_weight": weights}
@@ -211,13 +213,76 @@ class LinearPotential:
         ValueError
             If the potential has no posterior.
         """
+        regressor = self._posterior("sample_coefficients")
+        coefs, _ = regressor.sample_parameters(n_samples, random_state)
+        return coefs
+
+    # ---------------------------------------------------------- uncertainty
+    def atom_energy_uncertainty(
+        self, descriptors_nk: np.ndarray, types: np.ndarray
+    ) -> uncertainty.EnergyUncertainty:
+        """Return the POPS std and bounds of per-atom and total energies.
+
+        Parameters
+        ----------
+        descriptors_nk : array-like, shape (n_atoms, n_coefficients)
+            Per-atom descriptors with the leading constant column, as
+            :meth:`~mixpot.descriptors.SNAP.per_atom` returns them.
+        types : array-like of int, shape (n_atoms,)
+            Element index of each atom in ``descriptor.elements`` (0-based).
+
+        Returns
+        -------
+        EnergyUncertainty
+            Stds (eV) and bounds as offsets from the predicted energies.
+
+        Raises
+        ------
+        ValueError
+            Without a POPS posterior, or for arrays of the wrong shape.
+
+        Examples
+        --------
+        >>> from ase.build import bulk
+        >>> from mixpot.testing import small_tungsten_snap
+        >>> from mixpot.models import shipped_tungsten
+        >>> cheap = small_tungsten_snap(shipped_tungsten(), twojmax=2)
+        >>> atoms = bulk("W", "bcc", a=3.19)
+        >>> found = cheap.atom_energy_uncertainty(cheap.descriptor.per_atom(atoms), [0])
+        >>> bool(found.atom_lower[0] <= 0 <= found.atom_upper[0])
+        True
+        """
+        return uncertainty.atom_energy_uncertainty(
+            self._posterior("atom_energy_uncertainty"),
+            self.descriptor,
+            descriptors_nk,
+            types,
+        )
+
+    def force_std(self, gradients: np.ndarray) -> np.ndarray:
+        """Return the POPS std of each force component (eV/Å), (n_atoms, 3).
+
+        Parameters
+        ----------
+        gradients : array-like, shape (n_atoms, n_elements, 3, n_coefficients - 1)
+            Force rows in the ASE frame, as ``compute snad/atom`` gives them
+            (see :func:`mixpot.potentials.uncertainty.force_std`).
+
+        Raises
+        ------
+        ValueError
+            Without a POPS posterior, or for an array of the wrong shape.
+        """
+        regressor = self._posterior("force_std")
+        return uncertainty.force_std(regressor, self.descriptor, gradients)
+
+    def _posterior(self, method: str) -> POPSRegressor:
         if self.regressor is None:
             raise ValueError(
-                "This LinearPotential has no POPS posterior to sample: fit it "
-                "with a POPSRegressor."
+                f"LinearPotential.{method} needs a POPS posterior: fit the "
+                "potential with a POPSRegressor."
             )
-        coefs, _ = self.regressor.sample_parameters(n_samples, random_state)
-        return coefs
+        return self.regressor
 
     # ---------------------------------------------------------- LAMMPS files
     def to_lammps(
@@ -252,7 +317,10 @@ class LinearPotential:
             LAMMPS type ``k + 1`` must be ``descriptor.elements[k]``.
         """
         if not isinstance(ensemble, int | np.integer) or ensemble < 0:
-            raise ValueError(f"'ensemble' must be an int >= 0. Got {ensemble!r}.")
+            raise ValueError(
+                "The 'ensemble' parameter of LinearPotential.to_lammps must be an "
+                f"int >= 0. Got {ensemble!r}."
+            )
         directory = Path(directory).resolve()
         coeff_path, param_path = write_snap_files(
             directory / name, self.descriptor, self.coef, repr(self)
@@ -362,11 +430,14 @@ def _checked_coef(coef, n_columns: int) -> np.ndarray:
     coef = np.array(coef, dtype=np.float64)
     if coef.shape != (n_columns,):
         raise ValueError(
-            f"'coef' must have shape ({n_columns},) (descriptor.n_columns). "
-            f"Got {coef.shape}."
+            f"The 'coef' parameter of LinearPotential must have shape "
+            f"({n_columns},) (descriptor.n_columns). Got {coef.shape}."
         )
     if not np.isfinite(coef).all():
-        raise ValueError("'coef' contains NaN or infinite values.")
+        raise ValueError(
+            "The 'coef' parameter of LinearPotential must be finite. Got NaN or "
+            "infinite values."
+        )
     coef.flags.writeable = False
     return coef
 
@@ -376,16 +447,20 @@ def _checked_regressor(regressor, n_columns: int) -> POPSRegressor | None:
         return None
     if not isinstance(regressor, POPSRegressor):
         raise TypeError(
-            "The 'regressor' of a LinearPotential must be a fitted "
+            "The 'regressor' parameter of LinearPotential must be a fitted "
             f"POPSRegressor or None. Got {type(regressor).__name__}."
         )
     if getattr(regressor, "n_features_in_", None) != n_columns:
         raise ValueError(
-            f"The regressor must be fitted on {n_columns} columns. Got "
+            "The 'regressor' parameter of LinearPotential must be fitted on "
+            f"{n_columns} columns. Got "
             f"{getattr(regressor, 'n_features_in_', 'an unfitted regressor')}."
         )
     if len(regressor.posteriors_) != 1:
-        raise ValueError("The regressor must be fitted on a single target.")
+        raise ValueError(
+            "The 'regressor' parameter of LinearPotential must be fitted on a "
+            f"single target. Got {len(regressor.posteriors_)}."
+        )
     return regressor
 
 
@@ -393,13 +468,14 @@ def _checked_rows(name: str, values, n_rows: int) -> np.ndarray:
     values = np.asarray(values, dtype=np.float64)
     if values.shape != (n_rows,):
         raise ValueError(
-            f"'{name}' must have one value per row of rows.X, shape ({n_rows},). "
-            f"Got {values.shape}."
+            f"The {name!r} parameter of LinearPotential.fit must have one value "
+            f"per row of rows.X, shape ({n_rows},). Got {values.shape}."
         )
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         raise ValueError(
-            f"'{name}' has NaN or infinite values at rows {bad[:10].tolist()}."
+            f"The {name!r} parameter of LinearPotential.fit must be finite. Got "
+            f"NaN or infinite values at rows {bad[:10].tolist()}."
         )
     return values
 
@@ -407,21 +483,30 @@ def _checked_rows(name: str, values, n_rows: int) -> np.ndarray:
 def _check_fit_inputs(descriptor, rows, X, weights, baseline) -> None:
     if not isinstance(descriptor, SNAP):
         raise TypeError(
-            f"'descriptor' must be a SNAP. Got {type(descriptor).__name__}."
+            "The 'descriptor' parameter of LinearPotential.fit must be a SNAP. "
+            f"Got {type(descriptor).__name__}."
         )
     if X.ndim != 2 or X.shape[1] != descriptor.n_columns:
         raise ValueError(
-            f"rows.X must have {descriptor.n_columns} columns (descriptor."
-            f"n_columns). Got shape {X.shape}."
+            "The 'rows' parameter of LinearPotential.fit must have "
+            f"{descriptor.n_columns} columns (descriptor.n_columns). Got shape "
+            f"{X.shape}."
         )
     if not np.isfinite(X).all():
-        raise ValueError("rows.X contains NaN or infinite values.")
+        raise ValueError(
+            "The 'rows' parameter of LinearPotential.fit must be finite. Got NaN "
+            "or infinite values in rows.X."
+        )
     if weights is not None and (weights < 0).any():
-        raise ValueError("'weights' must be non-negative.")
+        raise ValueError(
+            "The 'weights' parameter of LinearPotential.fit must be >= 0. Got "
+            f"{int((weights < 0).sum())} negative values."
+        )
     if baseline is None and np.any(rows.baseline != 0):
         raise ValueError(
-            "rows carry a baseline contribution but no 'baseline' was given: "
-            "pass the ZBLBaseline used to compute the rows."
+            "The 'baseline' parameter of LinearPotential.fit must be the "
+            "ZBLBaseline the rows were computed with (they carry a baseline "
+            "contribution). Got None."
         )
 
 

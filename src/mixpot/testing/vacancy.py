@@ -19,7 +19,7 @@ from ase.calculators.calculator import Calculator
 from ase.mep import NEB
 from ase.optimize import FIRE, LBFGS
 
-from . import quick_tungsten_recipe
+from mixpot.distill.recipes import quick_tungsten_recipe
 
 LATTICE = 3.1803  # Å, W_2940_2017_2
 
@@ -35,14 +35,14 @@ def cheap_config(twojmax: int = 6, **fit):
     >>> cheap_config(atom_energy_weight=0).fit.atom_energy_weight
     0
     """
-    from mixpot.descriptors import SNAP, ZBLBaseline
+    from mixpot.descriptors import DEFAULT_RCUTFAC, SNAP, ZBLBaseline
     from mixpot.distill.fitting import FitSettings
     from mixpot.distill.pipeline import DistillConfig
 
     return DistillConfig(
         expensive="lammps:W_snap",
         recipe=quick_tungsten_recipe(),
-        descriptor=SNAP(["W"], [0.5], twojmax=twojmax, rcutfac=4.73442),
+        descriptor=SNAP(["W"], [0.5], twojmax=twojmax, rcutfac=DEFAULT_RCUTFAC),
         baseline=ZBLBaseline(4.0, 4.8),
         fit=FitSettings(**{"atom_energy_weight": 30.0, **fit}),
         n_ensemble=0,

@@ -1,23 +1,17 @@
-"""Weighted providers (src/mixpot/mixing/weighted.py): Σ w_i E_i and its gradients."""
-
-import importlib.util
+"""WeightedSnap and weighted_zbl (src/mixpot/potentials/weighted.py): Σ w_i E_i
+of a linear potential and its exact gradients.
+"""
 
 import numpy as np
 import pytest
 from ase.build import bulk
-from ase.calculators.emt import EMT
 from mpi4py import MPI  # noqa: F401  (libmpi must load before liblammps)
 
 from mixpot.descriptors import SNAP, ZBLBaseline
 from mixpot.lammps import VOIGT_PAIRS
-from mixpot.mixing.weighted import (
-    WeightedSevenNet,
-    WeightedSnap,
-    weighted_provider,
-    weighted_zbl,
-)
-from mixpot.potentials import LinearPotential
-from mixpot.testing import lammps_reference, shipped_tungsten
+from mixpot.models import shipped_tungsten
+from mixpot.potentials import LinearPotential, WeightedSnap, weighted_zbl
+from mixpot.testing import lammps_reference
 
 
 @pytest.fixture(scope="module")
@@ -177,14 +171,6 @@ def test_zbl_matches_lammps_pair_style_zbl():
     np.testing.assert_allclose(got.stress, reference.stress, atol=1e-10)
 
 
-def test_provider_dispatch(w_2940):
-    """SNAP calculators and potentials get WeightedSnap; others a clear error."""
-    assert isinstance(weighted_provider(w_2940), WeightedSnap)
-    assert isinstance(weighted_provider(w_2940.calculator()), WeightedSnap)
-    with pytest.raises(ValueError, match="EMT cannot provide λ-weighted energy"):
-        weighted_provider(EMT())
-
-
 def test_chemflag_snap_is_refused():
     """A chemflag SNAP cannot be weighted by types: the classes would count
     as chemical elements.
@@ -192,62 +178,6 @@ def test_chemflag_snap_is_refused():
     snap = SNAP(["W", "Be"], [0.5, 0.4], twojmax=2, chemflag=True)
     with pytest.raises(ValueError, match="chemflag"):
         WeightedSnap(LinearPotential(snap, np.zeros(snap.n_columns)))
-
-
-@pytest.fixture(scope="module")
-def sevennet():
-    if importlib.util.find_spec("sevenn") is None:
-        pytest.skip("sevenn is not installed (optional extra mixpot[sevennet])")
-    from mixpot.distill.expensive import sevennet_calculator
-
-    return sevennet_calculator("7net-0")
-
-
-def test_sevennet_weighted_gradients(sevennet):
-    """SevenNet-0 with a hook on its per-atom energies, on 8 W atoms:
-    one-hot weights give that atom's energy (atom order kept); the weighted
-    forces and stress match five-point differences of Σ w_i E_i along the
-    direction (and strain) where they differ most from the plain model's
-    (float32 model: 2e-3 eV tolerance against a separation of > 1 eV); the
-    calculator's own results are unweighted afterwards.
-    """
-    atoms = rattled_cell(True, repeat=(2, 2, 1), seed=4)
-    provider = weighted_provider(sevennet)
-    assert isinstance(provider, WeightedSevenNet)
-    atoms.calc = sevennet
-    plain_energies = atoms.get_potential_energies()
-    plain_forces, plain_stress = atoms.get_forces(), _full(atoms.get_stress())
-    one_hot = np.zeros(len(atoms))
-    one_hot[5] = 1.0
-    assert provider.weighted(atoms, one_hot).energy == pytest.approx(
-        plain_energies[5], abs=1e-4
-    )
-    weights = np.random.default_rng(5).random(len(atoms))
-    result = provider.weighted(atoms, weights)
-    assert result.energy == pytest.approx(np.dot(weights, plain_energies), abs=1e-3)
-    direction = result.forces - plain_forces
-    strain = _full(result.stress) - plain_stress
-    strain /= np.linalg.norm(strain)
-    volume = atoms.get_volume()
-    h = 0.005
-    for change, weighted, plain in [
-        (
-            lambda t: moved(atoms, direction, t),
-            -np.sum(result.forces * direction),
-            -np.sum(plain_forces * direction),
-        ),
-        (
-            lambda t: strained(atoms, strain, t),
-            volume * np.sum(_full(result.stress) * strain),
-            volume * np.sum(plain_stress * strain),
-        ),
-    ]:
-        steps = (-2 * h, -h, h, 2 * h)
-        energy = [provider.weighted(change(t), weights).energy for t in steps]
-        slope = (energy[0] - 8 * energy[1] + 8 * energy[2] - energy[3]) / (12 * h)
-        assert slope == pytest.approx(weighted, abs=2e-3)
-        assert abs(weighted - plain) > 1.0
-    assert atoms.get_potential_energy() == pytest.approx(plain_energies.sum())
 
 
 def _full(voigt):

@@ -1,26 +1,21 @@
-"""λ-weighted sums of per-atom energies, with their exact gradients.
+"""λ-weighted sums of per-atom energies of a linear potential, exact.
 
 Energy mixing (``MixedCalculator(mode="energy")``) needs, for each potential,
 ``E_w = Σ_i w_i E_i`` and its gradients at fixed weights: forces
 ``-∂E_w/∂r_k`` on every atom (weight-0 atoms included: they move the
 neighbourhoods of the others) and the stress ``(1/V) ∂E_w/∂ε``. A *weighted
-provider* is any object with
+provider* (:class:`WeightedProvider`) is any object with
 
-``weighted(atoms, weights) -> Weighted(energy, forces, stress)``
+``weighted(atoms, weights) -> Weighted(energy, forces, stress)``.
 
-and :func:`weighted_provider` finds the one that fits a calculator:
-
-* :class:`WeightedSnap` for mixpot's linear SNAP (a
-  :class:`~mixpot.potentials.LinearPotential` or its ``SnapCalculator``).
-  Per-atom SNAP energies are linear in the coefficients, so one LAMMPS
-  ``pair_style snap`` whose atom types are the distinct (element, weight)
-  classes, each with the element's coefficients times the weight, returns
-  ``E_w`` with its exact forces and virial. A ZBL baseline adds
-  ``Σ_pairs (w_i + w_j)/2 φ(r_ij)``, evaluated here (:func:`weighted_zbl`).
-* :class:`WeightedSevenNet` for a SevenNet ASE calculator: a forward hook
-  scales the model's per-atom energies by the weights before they are
-  summed, so the model's own autograd forces and stress are those of
-  ``E_w``.
+:class:`WeightedSnap` is the provider of a :class:`LinearPotential`.
+Per-atom SNAP energies are linear in the coefficients, so one LAMMPS
+``pair_style snap`` whose atom types are the distinct (element, weight)
+classes, each with the element's coefficients times the weight, returns
+``E_w`` with its exact forces and virial. A ZBL baseline adds
+``Σ_pairs (w_i + w_j)/2 φ(r_ij)``, evaluated here (:func:`weighted_zbl`).
+The providers of other models, and the dispatch that picks one for a
+calculator, live in :mod:`mixpot.models`.
 
 Stress follows ASE: ``(1/V) ∂E_w/∂ε`` with ``V`` the volume of the cell of
 the ``atoms`` given (also when some directions are open), or None when
@@ -39,19 +34,15 @@ from typing import NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 from ase import Atoms
-from ase.calculators.calculator import all_changes
 
 from mixpot.descriptors import ZBLBaseline, check_structure
 from mixpot.descriptors.baseline import zbl_pair
 from mixpot.lammps import VOIGT_PAIRS, LammpsSystem, element_masses
-from mixpot.potentials import LinearPotential, SnapCalculator
+from mixpot.neighbours import pairs_within
 
-from .neighbours import pairs_within
+from .linear import LinearPotential
 
 logger = logging.getLogger(__name__)
-
-#: Module of a SevenNet model that writes the per-atom energies.
-SEVENNET_HOOK_MODULE, SEVENNET_ATOMIC_ENERGY = "rescale_atomic_energy", "atomic_energy"
 
 
 class Weighted(NamedTuple):
@@ -80,58 +71,18 @@ class WeightedProvider(Protocol):
         ...
 
 
-def weighted_provider(calc) -> WeightedProvider:
-    """Return the weighted provider for a calculator (or potential).
-
-    Parameters
-    ----------
-    calc : object
-        A :class:`~mixpot.potentials.SnapCalculator`, a
-        :class:`~mixpot.potentials.LinearPotential`, a SevenNet ASE
-        calculator, or an object that already has ``weighted``.
-
-    Returns
-    -------
-    WeightedProvider
-
-    Raises
-    ------
-    ValueError
-        For any other calculator: it cannot give λ-weighted gradients.
-
-    Examples
-    --------
-    >>> from ase.calculators.emt import EMT
-    >>> try:
-    ...     weighted_provider(EMT())
-    ... except ValueError as error:
-    ...     print(error)
-    calculator EMT cannot provide λ-weighted energy gradients; use mode='force'.
-    """
-    if isinstance(calc, WeightedProvider):
-        return calc
-    if isinstance(calc, LinearPotential):
-        return WeightedSnap(calc)
-    if isinstance(calc, SnapCalculator):
-        return WeightedSnap(calc.potential)
-    if _sevennet_rescale_module(calc) is not None:
-        return WeightedSevenNet(calc)
-    raise ValueError(
-        f"calculator {type(calc).__name__} cannot provide λ-weighted energy "
-        "gradients; use mode='force'."
-    )
-
-
 def checked_weights(atoms: Atoms, weights) -> np.ndarray:
     """Return ``weights`` as floats, one finite value per atom."""
     weights = np.asarray(weights, dtype=np.float64)
     if weights.shape != (len(atoms),):
         raise ValueError(
-            f"weights must have shape ({len(atoms)},), one per atom; got "
-            f"{weights.shape}."
+            f"The 'weights' parameter must have shape ({len(atoms)},), one per "
+            f"atom. Got {weights.shape}."
         )
     if not np.isfinite(weights).all():
-        raise ValueError("weights contain NaN or infinite values.")
+        raise ValueError(
+            "The 'weights' parameter must be finite. Got NaN or infinite values."
+        )
     return weights
 
 
@@ -172,12 +123,14 @@ class WeightedSnap:
     def __init__(self, potential: LinearPotential) -> None:
         if not isinstance(potential, LinearPotential):
             raise TypeError(
-                f"WeightedSnap needs a LinearPotential; got {type(potential).__name__}."
+                "The 'potential' parameter of WeightedSnap must be a "
+                f"LinearPotential. Got {type(potential).__name__}."
             )
         if potential.descriptor.chemflag:
             raise ValueError(
-                "WeightedSnap cannot weight a chemflag SNAP: its weight classes "
-                "would count as extra chemical elements."
+                "The 'potential' parameter of WeightedSnap must not use a "
+                "chemflag SNAP (its weight classes would count as extra "
+                "chemical elements). Got chemflag=True."
             )
         self.potential = potential
         self.system = LammpsSystem()
@@ -268,7 +221,6 @@ def _stress(atoms: Atoms, strain_derivative_cc: np.ndarray) -> np.ndarray | None
     return np.array([strain_derivative_cc[a, b] for a, b in VOIGT_PAIRS]) / volume
 
 
-# ------------------------------------------------------------------------ ZBL
 def weighted_zbl(atoms: Atoms, weights, baseline: ZBLBaseline) -> Weighted:
     """λ-weighted ZBL baseline, ``Σ_pairs (w_i + w_j)/2 φ(r_ij)``.
 
@@ -309,75 +261,3 @@ def weighted_zbl(atoms: Atoms, weights, baseline: ZBLBaseline) -> Weighted:
             i, gradient_pc[:, axis], len(atoms)
         ) - np.bincount(j, gradient_pc[:, axis], len(atoms))
     return Weighted(float(energy), forces_nc, _stress(atoms, vector_pc.T @ gradient_pc))
-
-
-# ------------------------------------------------------------------ SevenNet
-def _sevennet_rescale_module(calc):
-    model = getattr(calc, "model", None)
-    modules = getattr(model, "_modules", None)
-    if not isinstance(modules, dict) or not hasattr(model, "register_forward_hook"):
-        return None
-    return modules.get(SEVENNET_HOOK_MODULE)
-
-
-class WeightedSevenNet:
-    """λ-weighted energy of a SevenNet model, through a forward hook.
-
-    The hook multiplies the per-atom energies (key ``atomic_energy``) that
-    the model's ``rescale_atomic_energy`` module writes by the weights; the
-    model then sums them and differentiates that sum, so its energy, forces
-    and stress are ``Σ_i w_i E_i`` and its exact gradients (in the model's
-    precision, float32 for the shipped models). Node ``i`` of SevenNet's
-    graph is atom ``i`` of the ``atoms`` given.
-
-    Parameters
-    ----------
-    calc : sevenn.calculator.SevenNetCalculator
-        Calculator with an ``nn.Module`` model (not TorchScript).
-
-    Examples
-    --------
-    >>> try:
-    ...     WeightedSevenNet(object())
-    ... except ValueError as error:
-    ...     print(str(error)[:39])
-    calculator object has no SevenNet model
-    """
-
-    def __init__(self, calc) -> None:
-        self.module = _sevennet_rescale_module(calc)
-        if self.module is None:
-            raise ValueError(
-                f"calculator {type(calc).__name__} has no SevenNet model with a "
-                f"'{SEVENNET_HOOK_MODULE}' module to weight."
-            )
-        self.calc = calc
-
-    def weighted(self, atoms: Atoms, weights) -> Weighted:
-        """Return ``Σ_i w_i E_i`` with its autograd forces and stress."""
-        import torch
-
-        weights = torch.as_tensor(checked_weights(atoms, weights))
-
-        def scale(module, inputs, output):
-            energies = output[SEVENNET_ATOMIC_ENERGY]
-            shape = (-1,) + (1,) * (energies.dim() - 1)
-            factors = weights.to(energies.device, energies.dtype).view(shape)
-            output[SEVENNET_ATOMIC_ENERGY] = energies * factors
-            return output
-
-        handle = self.module.register_forward_hook(scale)
-        try:
-            self.calc.calculate(atoms.copy(), ["energy", "forces"], all_changes)
-            results = dict(self.calc.results)
-        finally:
-            handle.remove()
-            self.calc.reset()  # its cached results are weighted ones
-        stress = results.get("stress")
-        return Weighted(
-            float(results["energy"]),
-            np.array(results["forces"], dtype=np.float64),
-            None
-            if stress is None or abs(atoms.cell.volume) < 1e-9
-            else np.array(stress, dtype=np.float64),
-        )

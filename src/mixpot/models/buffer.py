@@ -21,7 +21,7 @@ import logging
 
 from mixpot.potentials import LinearPotential, SnapCalculator
 
-from .weighted import _sevennet_rescale_module
+from .sevennet import sevennet_rescale_module
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +55,11 @@ def default_buffer(expensive, mode: str) -> float:
 
     Examples
     --------
-    >>> from mixpot.testing import shipped_tungsten
+    >>> from mixpot.models import shipped_tungsten
     >>> default_buffer(shipped_tungsten(), "energy")   # ZBL outer cutoff 4.8 Å
     4.81
     """
-    if _sevennet_rescale_module(expensive) is not None:
+    if sevennet_rescale_module(expensive) is not None:
         return SEVENNET_BUFFER[mode]
     potential = expensive
     if isinstance(expensive, SnapCalculator):
@@ -70,7 +70,8 @@ def default_buffer(expensive, mode: str) -> float:
             cutoff = max(cutoff, potential.baseline.outer)
         return (2.0 if mode == "force" else 1.0) * cutoff + MARGIN
     raise ValueError(
-        f"cannot choose r_buff for {type(expensive).__name__}: give "
+        "The 'expensive' parameter of default_buffer must be a model whose "
+        f"range mixpot knows. Got {type(expensive).__name__}: give "
         f"Regions(r_buff=...). For a local potential with cutoff r_c use at "
         f"least 2 r_c in force mode and r_c in energy mode; for a "
         f"message-passing model measure it (benchmarks/mixing_sevennet_buffer.py)."

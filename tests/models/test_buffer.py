@@ -1,11 +1,10 @@
-"""default_buffer (src/mixpot/mixing/buffer.py) and its use by MixedCalculator."""
+"""default_buffer (src/mixpot/models/buffer.py) and its use by MixedCalculator."""
 
 import pytest
 from ase.calculators.emt import EMT
 
 from mixpot.mixing import MixedCalculator, Regions
-from mixpot.mixing.buffer import MARGIN, SEVENNET_BUFFER, default_buffer
-from mixpot.testing import shipped_tungsten
+from mixpot.models import MARGIN, SEVENNET_BUFFER, default_buffer, shipped_tungsten
 
 CUTOFF = 4.8  # Å: W_2940's ZBL outer radius, beyond its 4.73 Å SNAP cutoff
 
@@ -31,14 +30,16 @@ def test_given_buffer_is_kept():
 
 def test_unknown_range_asks_for_a_buffer():
     """EMT's range is unknown to mixpot: the error asks for r_buff."""
-    with pytest.raises(ValueError, match=r"cannot choose r_buff for EMT"):
+    with pytest.raises(
+        ValueError, match=r"The 'expensive' parameter of default_buffer .* Got EMT"
+    ):
         MixedCalculator(EMT(), EMT(), Regions([0]))
 
 
 def test_sevennet_gets_the_measured_buffer():
     """SevenNet-0: the widths measured by benchmarks/mixing_sevennet_buffer.py."""
     pytest.importorskip("sevenn")
-    from mixpot.distill import sevennet_calculator
+    from mixpot.models import sevennet_calculator
 
     calc = sevennet_calculator("7net-0")
     for mode in ("force", "energy"):
