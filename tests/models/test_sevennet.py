@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from ase.build import bulk
 
-from mixpot.lammps import VOIGT_PAIRS
 from mixpot.models import (
     WeightedSevenNet,
     expensive_calculator,
@@ -18,29 +17,7 @@ from mixpot.models import (
     weighted_provider,
 )
 
-
-def rattled_cell(pbc, repeat=3, seed=3):
-    atoms = bulk("W", "bcc", a=3.1803, cubic=True).repeat(repeat)
-    atoms.rattle(0.1, seed=seed)
-    atoms.pbc = pbc
-    return atoms
-
-
-def derivative(energy_of, h):
-    """Central difference of ``energy_of(t)`` at t = 0."""
-    return (energy_of(h) - energy_of(-h)) / (2 * h)
-
-
-def moved(atoms, direction, t):
-    other = atoms.copy()
-    other.positions += t * direction
-    return other
-
-
-def strained(atoms, strain, t):
-    other = atoms.copy()
-    other.set_cell(atoms.cell.array @ (np.eye(3) + t * strain), scale_atoms=True)
-    return other
+from ..finite_differences import full_tensor, moved, rattled_cell, strained
 
 
 def test_sevennet_missing_gives_install_hint(monkeypatch):
@@ -98,7 +75,7 @@ def test_sevennet_weighted_gradients(sevennet):
     assert isinstance(provider, WeightedSevenNet)
     atoms.calc = sevennet
     plain_energies = atoms.get_potential_energies()
-    plain_forces, plain_stress = atoms.get_forces(), _full(atoms.get_stress())
+    plain_forces, plain_stress = atoms.get_forces(), full_tensor(atoms.get_stress())
     one_hot = np.zeros(len(atoms))
     one_hot[5] = 1.0
     assert provider.weighted(atoms, one_hot).energy == pytest.approx(
@@ -108,7 +85,7 @@ def test_sevennet_weighted_gradients(sevennet):
     result = provider.weighted(atoms, weights)
     assert result.energy == pytest.approx(np.dot(weights, plain_energies), abs=1e-3)
     direction = result.forces - plain_forces
-    strain = _full(result.stress) - plain_stress
+    strain = full_tensor(result.stress) - plain_stress
     strain /= np.linalg.norm(strain)
     volume = atoms.get_volume()
     h = 0.005
@@ -120,7 +97,7 @@ def test_sevennet_weighted_gradients(sevennet):
         ),
         (
             lambda t: strained(atoms, strain, t),
-            volume * np.sum(_full(result.stress) * strain),
+            volume * np.sum(full_tensor(result.stress) * strain),
             volume * np.sum(plain_stress * strain),
         ),
     ]:
@@ -130,10 +107,3 @@ def test_sevennet_weighted_gradients(sevennet):
         assert slope == pytest.approx(weighted, abs=2e-3)
         assert abs(weighted - plain) > 1.0
     assert atoms.get_potential_energy() == pytest.approx(plain_energies.sum())
-
-
-def _full(voigt):
-    tensor = np.empty((3, 3))
-    for value, (a, b) in zip(voigt, VOIGT_PAIRS, strict=True):
-        tensor[a, b] = tensor[b, a] = value
-    return tensor

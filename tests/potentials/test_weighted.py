@@ -13,6 +13,8 @@ from mixpot.models import shipped_tungsten
 from mixpot.potentials import LinearPotential, WeightedSnap, weighted_zbl
 from mixpot.testing import lammps_reference
 
+from ..finite_differences import derivative, moved, rattled_cell, strained
+
 
 @pytest.fixture(scope="module")
 def w_2940() -> LinearPotential:
@@ -32,30 +34,6 @@ def quadratic_bzero() -> LinearPotential:
 @pytest.fixture(params=["w_2940", "quadratic_bzero"])
 def potential(request) -> LinearPotential:
     return request.getfixturevalue(request.param)
-
-
-def rattled_cell(pbc, repeat=3, seed=3):
-    atoms = bulk("W", "bcc", a=3.1803, cubic=True).repeat(repeat)
-    atoms.rattle(0.1, seed=seed)
-    atoms.pbc = pbc
-    return atoms
-
-
-def derivative(energy_of, h):
-    """Central difference of ``energy_of(t)`` at t = 0."""
-    return (energy_of(h) - energy_of(-h)) / (2 * h)
-
-
-def moved(atoms, direction, t):
-    other = atoms.copy()
-    other.positions += t * direction
-    return other
-
-
-def strained(atoms, strain, t):
-    other = atoms.copy()
-    other.set_cell(atoms.cell.array @ (np.eye(3) + t * strain), scale_atoms=True)
-    return other
 
 
 @pytest.mark.parametrize("pbc", [True, [True, True, False], False])
@@ -178,10 +156,3 @@ def test_chemflag_snap_is_refused():
     snap = SNAP(["W", "Be"], [0.5, 0.4], twojmax=2, chemflag=True)
     with pytest.raises(ValueError, match="chemflag"):
         WeightedSnap(LinearPotential(snap, np.zeros(snap.n_columns)))
-
-
-def _full(voigt):
-    tensor = np.empty((3, 3))
-    for value, (a, b) in zip(voigt, VOIGT_PAIRS, strict=True):
-        tensor[a, b] = tensor[b, a] = value
-    return tensor
