@@ -1,0 +1,3 @@
+"""Fixtures shared with tests/run: the small cheap W potential."""
+
+from ..run.conftest import cheap_npz  # noqa: F401

@@ -1,0 +1,67 @@
+"""A small cheap W potential on disk and TOML configurations around it."""
+
+import pytest
+import tomli_w
+
+from mixpot.testing import shipped_tungsten, small_tungsten_snap
+
+
+@pytest.fixture(scope="session")
+def cheap_npz(tmp_path_factory):
+    """A 2J=4 SNAP + ZBL fitted to W_2940 on four 16-atom cells, as .npz."""
+    folder = tmp_path_factory.mktemp("cheap")
+    return small_tungsten_snap(shipped_tungsten(), twojmax=4).save(folder / "cheap.npz")
+
+
+def w_vacancy_settings(cheap_path, **sections):
+    """Settings of a 127-atom W vacancy run; ``sections`` update them."""
+    settings = {
+        "system": {
+            "lattice": "bcc",
+            "element": "W",
+            "lattice_constant": 3.1803,
+            "repeat": [4, 4, 4],
+            "defect": "vacancy",
+            "rattle": 0.02,
+            "seed": 1,
+        },
+        "expensive": {
+            "snapcoeff": "W_2940_2017_2.snapcoeff",
+            "snapparam": "W_2940_2017_2.snapparam",
+            "zbl": [4.0, 4.8],
+        },
+        "cheap": {"potential": str(cheap_path)},
+        "regions": {
+            "criterion": {"name": "coordination", "cutoff": 3.0},
+            "criterion_bounds": [0, 7],
+            "r_core": 0.5,
+            "r_blend": 2.5,
+            "r_buff": 4.81,
+            "n_every": 2,
+        },
+        "mixing": {"mode": "energy"},
+        "dynamics": {
+            "integrator": "langevin",
+            "timestep_fs": 2.0,
+            "temperature_K": 600.0,
+            "friction_per_fs": 0.02,
+            "steps": 6,
+            "seed": 3,
+        },
+        "output": {
+            "folder": "out",
+            "trajectory_every": 2,
+            "thermo_every": 1,
+            "checkpoint_every": 3,
+        },
+    }
+    for name, values in sections.items():
+        settings[name] = {**settings.get(name, {}), **values}
+    return settings
+
+
+def write_toml(folder, settings, name="run.toml"):
+    """Write ``settings`` as TOML into ``folder``; return the path."""
+    path = folder / name
+    path.write_text(tomli_w.dumps(settings))
+    return path
