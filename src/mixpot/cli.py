@@ -264,18 +264,34 @@ def _run_with_progress(config, progress: bool) -> int:
 
     from .engines.ase import run
 
-    steps = config.dynamics.steps
-    bar = tqdm(total=steps, unit="step", disable=not progress, file=sys.stderr)
+    bars = []  # made at the first step: a finished run shows none
 
     def on_step(step: int, calc) -> None:
-        bar.n = step
-        bar.set_postfix(n_expensive=calc.results.get("n_expensive"), refresh=False)
-        bar.update(0)
+        if not bars:
+            bars.append(
+                tqdm(
+                    total=config.dynamics.steps,
+                    initial=step - 1,
+                    unit="step",
+                    disable=not progress,
+                    file=sys.stderr,
+                )
+            )
+        bars[0].set_postfix(n_expensive=calc.results.get("n_expensive"), refresh=False)
+        bars[0].update(step - bars[0].n)
 
     try:
         result = run(config, on_step=on_step)
+    except KeyboardInterrupt:
+        print(
+            "mixpot run: interrupted; rerun the same command to continue from "
+            "the last checkpoint",
+            file=sys.stderr,
+        )
+        return 130
     finally:
-        bar.close()
+        for bar in bars:
+            bar.close()
     folder = config.output.folder
     if result.already_complete:
         print(f"the run in {folder} is complete ({result.step} steps); nothing to do")

@@ -15,7 +15,7 @@ from mixpot.distill.expensive import expensive_calculator
 from mixpot.engines.ase import dry_run, run
 from mixpot.mixing import BlendLangevin, Coordination, MixedCalculator, Regions
 from mixpot.potentials import LinearPotential
-from mixpot.run import CheckpointError, RunConfig
+from mixpot.run import CheckpointError, RunConfig, validate
 from mixpot.run.checkpoint import NAME as CHECKPOINT
 
 from ..run.conftest import w_vacancy_settings
@@ -247,3 +247,47 @@ def test_dry_run_counts_the_regions(cheap_npz, tmp_path):
     assert 8 < cost["n_expensive"] < 127 and cost["n_cheap"] == 127
     assert cost["time_expensive"] > 0 and cost["time_cheap"] > 0
     assert not (tmp_path / "out").exists()
+
+
+def emt_copper(cheap_path, folder, **sections):
+    settings = w_vacancy_settings(
+        cheap_path,
+        system={"lattice": "fcc", "element": "Cu", "lattice_constant": 3.6},
+        mixing={"mode": "force"},
+        regions={"r_buff": 3.0},
+    )
+    for name, values in sections.items():
+        settings[name] = {**settings[name], **values}
+    return RunConfig.from_dict(settings, base=folder)
+
+
+def test_fire_relaxation_resumes_with_its_own_state(cheap_npz, tmp_path, emt_models):
+    """A FIRE relaxation stopped after step 4 and rerun continues with FIRE's
+    velocities and step control from the checkpoint: same final positions,
+    bit for bit, as without the stop.
+    """
+    fire = {"integrator": "fire", "steps": 6, "fmax": 1e-4}
+    whole, resumed = kill_and_resume(
+        lambda folder: emt_copper(cheap_npz, folder, dynamics=fire), tmp_path
+    )
+    np.testing.assert_array_equal(resumed.atoms.positions, whole.atoms.positions)
+
+
+def test_relaxation_stops_when_converged(cheap_npz, tmp_path, emt_models):
+    """FIRE stops below fmax, before its step limit, and the run is finished."""
+    fire = {"integrator": "fire", "steps": 500, "fmax": 0.05}
+    result = run(emt_copper(cheap_npz, tmp_path, dynamics=fire))
+    forces = result.atoms.get_forces()
+    assert result.finished and result.step < 500
+    assert np.linalg.norm(forces, axis=1).max() < 0.05
+
+
+def test_npt_changes_the_cell_in_energy_mode(cheap_npz, tmp_path):
+    """Berendsen NPT at 10 GPa (energy mode has a stress) shrinks the cell."""
+    npt = {"integrator": "npt", "steps": 3, "pressure_GPa": 10.0, "taup_fs": 20.0}
+    settings = w_vacancy_settings(cheap_npz, dynamics=npt)
+    config = RunConfig.from_dict(settings, base=tmp_path)
+    start = validate(config).get_volume()
+    result = run(config)
+    assert result.atoms.get_volume() < start
+    assert np.isfinite(np.loadtxt(tmp_path / "out" / "thermo.dat")[:, 3]).all()

@@ -1,16 +1,6 @@
-"""A small cheap W potential on disk and TOML configurations around it."""
+"""TOML configurations of a small W vacancy run (cheap_npz: tests/conftest.py)."""
 
-import pytest
 import tomli_w
-
-from mixpot.testing import shipped_tungsten, small_tungsten_snap
-
-
-@pytest.fixture(scope="session")
-def cheap_npz(tmp_path_factory):
-    """A 2J=4 SNAP + ZBL fitted to W_2940 on four 16-atom cells, as .npz."""
-    folder = tmp_path_factory.mktemp("cheap")
-    return small_tungsten_snap(shipped_tungsten(), twojmax=4).save(folder / "cheap.npz")
 
 
 def w_vacancy_settings(cheap_path, **sections):

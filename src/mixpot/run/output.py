@@ -162,19 +162,28 @@ class OutputFiles:
         handler.setLevel(logging.INFO)
         logger = logging.getLogger("mixpot")
         self._previous = (logger.level, logger.propagate)
+        self._handlers = [handler]
         if logger.getEffectiveLevel() > logging.INFO:
-            # INFO for the file only: the console keeps its own level.
+            # INFO for the file only: the console still shows warnings.
             logger.setLevel(logging.INFO)
             logger.propagate = False
-        logger.addHandler(handler)
+            console = logging.StreamHandler()
+            console.setLevel(logging.WARNING)
+            console.setFormatter(
+                logging.Formatter("%(levelname)s %(name)s: %(message)s")
+            )
+            self._handlers.append(console)
+        for each in self._handlers:
+            logger.addHandler(each)
         self._log_handler = handler
 
     def close_log(self) -> None:
         """Stop writing ``run.log``."""
         if self._log_handler is not None:
             logger = logging.getLogger("mixpot")
-            logger.removeHandler(self._log_handler)
+            for each in self._handlers:
+                logger.removeHandler(each)
+                each.close()
             logger.setLevel(self._previous[0])
             logger.propagate = self._previous[1]
-            self._log_handler.close()
             self._log_handler = None
