@@ -237,3 +237,21 @@ def test_region_state_saves_and_loads(tmp_path):
         bulk("W", cubic=True).repeat(4)
     )
     assert RegionState.load(state.save(tmp_path / "state.npz")) == state
+
+
+def test_previous_must_be_a_region_state():
+    """The old positional ``update(atoms, elapsed)`` is refused clearly: the
+    second argument is now the previous RegionState.
+    """
+    with pytest.raises(TypeError, match="'previous' parameter.*elapsed_fs"):
+        Regions([0], r_buff=3.0).update(bulk("W", cubic=True).repeat(3), 10.0)
+
+
+def test_legacy_elapsed_keyword_still_relaxes():
+    """``elapsed=`` (the keyword's old name) is elapsed_fs."""
+    atoms = bulk("W", cubic=True).repeat(3)
+    regions = Regions([0], r_core=0.0, r_blend=0.0, r_buff=0.0, tau_shrink=10.0)
+    first = regions.update(atoms)
+    moved = dataclasses.replace(regions, seeds=(1,))
+    state = moved.update(atoms, previous=first, elapsed=10.0)
+    assert state.weights[0] == pytest.approx(np.exp(-1.0))

@@ -247,6 +247,12 @@ class Regions:
             elapsed_fs = legacy.pop("elapsed")
         if legacy:
             raise TypeError(f"update() got unexpected keywords {sorted(legacy)}.")
+        if previous is not None and not isinstance(previous, RegionState):
+            raise TypeError(
+                f"The 'previous' parameter of Regions.update must be a "
+                f"RegionState (the time goes in elapsed_fs). Got "
+                f"{type(previous).__name__}."
+            )
         if self.r_buff is None:
             raise ValueError(
                 "r_buff is not set: give Regions(r_buff=...) or attach the "
