@@ -140,6 +140,12 @@ def _run(config, atoms, out, checkpoint, text, on_step, max_steps) -> RunResult:
     atoms.calc = calc
     rng = np.random.default_rng([dynamics_section.seed, 1])
     if checkpoint is None:
+        if any(out.sizes().values()):
+            logger.warning(
+                "no checkpoint in %s: the run starts again from step 0 and "
+                "overwrites the output there",
+                out.folder,
+            )
         out.write_config(text)
         out.start_thermo()
         initial_velocities(atoms, dynamics_section)
