@@ -43,6 +43,22 @@ BAD_FIELDS = {
         },
         r"\[cheap\] potential covers the elements \['W'\]; .* has \['Mo'\]",
     ),
+    "LAMMPS spec lacks an element": (
+        {
+            "system": {"element": "Mo"},
+            "expensive": {"model": "lammps:W_snap", **NO_SNAP},
+            "mixing": {"mode": "force"},
+        },
+        r"\[expensive\] potential covers the elements \['W'\]; .* has \['Mo'\]",
+    ),
+    "LAMMPS spec without r_buff": (
+        {
+            "expensive": {"model": "lammps:W_snap", **NO_SNAP},
+            "mixing": {"mode": "force"},
+            "regions": {"r_buff": None},
+        },
+        r"'r_buff' parameter of \[regions\] must be given with a lammps:",
+    ),
     "negative radius": (
         {"regions": {"r_blend": -2.0}},
         r"'r_blend' parameter of Regions must be a distance >= 0 Å\. Got -2\.0",
