@@ -291,3 +291,21 @@ def test_npt_changes_the_cell_in_energy_mode(cheap_npz, tmp_path):
     result = run(config)
     assert result.atoms.get_volume() < start
     assert np.isfinite(np.loadtxt(tmp_path / "out" / "thermo.dat")[:, 3]).all()
+
+
+def test_finished_run_continues_with_more_steps(cheap_npz, tmp_path, emt_models):
+    """A finished 3-step run rerun with steps = 6 continues from its last
+    checkpoint and writes what a 6-step run writes (history-free EMT).
+    """
+
+    def config_of(folder, steps):
+        return emt_copper(cheap_npz, folder, dynamics={"steps": steps})
+
+    whole = run(config_of(tmp_path / "whole", 6))
+    run(config_of(tmp_path / "parts", 3))
+    extended = run(config_of(tmp_path / "parts", 6))
+    assert extended.resumed_from == 3 and extended.step == 6
+    np.testing.assert_array_equal(extended.atoms.positions, whole.atoms.positions)
+    rows = np.loadtxt(tmp_path / "parts" / "out" / "thermo.dat")[:, :7]
+    expected = np.loadtxt(tmp_path / "whole" / "out" / "thermo.dat")[:, :7]
+    np.testing.assert_array_equal(rows, expected)

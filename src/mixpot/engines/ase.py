@@ -19,6 +19,7 @@ resumed run is bit-identical to an uninterrupted one.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -116,17 +117,20 @@ def run(
     """
     atoms = validate(config)
     text = config.to_toml()
+    digest = run_digest(config)
     out = OutputFiles(config.output.folder, config.mixing.mode)
     checkpoint = read_checkpoint(out.folder)
-    if checkpoint is not None and checkpoint.config_digest != config_digest(text):
+    if checkpoint is not None and checkpoint.config_digest != digest:
         raise CheckpointError(
             f"The output folder {str(out.folder)!r} holds a run of another "
-            f"configuration (see its config.toml): choose another [output] "
-            f"folder, or delete it to start again."
+            f"configuration (see its config.toml; only [dynamics] steps may "
+            f"change): choose another [output] folder, or delete it to start "
+            f"again."
         )
     if checkpoint is not None and checkpoint.finished:
-        logger.info("the run in %s is complete", out.folder)
-        return RunResult(atoms, checkpoint.step, True, already_complete=True)
+        if config.dynamics.is_relaxation or checkpoint.step >= config.dynamics.steps:
+            logger.info("the run in %s is complete", out.folder)
+            return RunResult(atoms, checkpoint.step, True, already_complete=True)
     out.open_log()
     try:
         return _run(config, atoms, out, checkpoint, text, on_step, max_steps)
@@ -146,7 +150,6 @@ def _run(config, atoms, out, checkpoint, text, on_step, max_steps) -> RunResult:
                 "overwrites the output there",
                 out.folder,
             )
-        out.write_config(text)
         out.start_thermo()
         initial_velocities(atoms, dynamics_section)
         calc.update_regions(atoms)
@@ -162,7 +165,8 @@ def _run(config, atoms, out, checkpoint, text, on_step, max_steps) -> RunResult:
         restore_integrator(dynamics, dynamics_section, checkpoint.integrator)
     else:
         _record(out, config, atoms, calc, step)
-    loop = _Loop(config, atoms, calc, dynamics, rng, out, text)
+    out.write_config(text)
+    loop = _Loop(config, atoms, calc, dynamics, rng, out, run_digest(config))
     finished = loop.advance(step, on_step, max_steps)
     return RunResult(
         atoms,
@@ -175,10 +179,10 @@ def _run(config, atoms, out, checkpoint, text, on_step, max_steps) -> RunResult:
 class _Loop:
     """Steps, region rebuilds and the periodic writes of one run."""
 
-    def __init__(self, config, atoms, calc, dynamics, rng, out, text) -> None:
+    def __init__(self, config, atoms, calc, dynamics, rng, out, digest) -> None:
         self.config, self.atoms, self.calc = config, atoms, calc
         self.dynamics, self.rng, self.out = dynamics, rng, out
-        self.digest = config_digest(text)
+        self.digest = digest
         self.step = 0
 
     def advance(self, step: int, on_step, max_steps) -> bool:
@@ -232,6 +236,18 @@ class _Loop:
             config_digest=self.digest,
             finished=finished,
         ).save(self.out.folder)
+
+
+def run_digest(config: RunConfig) -> str:
+    """Digest of everything that must not change when a run is continued.
+
+    All of the configuration but ``[dynamics] steps``: a finished MD run
+    rerun with more steps continues from its last checkpoint.
+    """
+    fixed = dataclasses.replace(
+        config, dynamics=dataclasses.replace(config.dynamics, steps=0)
+    )
+    return config_digest(fixed.to_toml())
 
 
 def _due(step: int, every: int) -> bool:
