@@ -358,7 +358,7 @@ def check_finite_positions(atoms: Atoms, where: str) -> None:
     >>> try:
     ...     check_finite_positions(atoms, "f")
     ... except ValueError as error:
-    ...     print(str(error)[-40:])
+    ...     print(str(error).split("Got ")[1])
     NaN or infinite coordinates on atoms [1].
     """
     bad = np.flatnonzero(~np.isfinite(atoms.positions).all(axis=1))
