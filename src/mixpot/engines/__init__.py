@@ -1,0 +1,1 @@
+"""Engines that run a mixed simulation: LAMMPS under MPI (:mod:`.lammps`)."""
