@@ -237,6 +237,7 @@ def test_error_in_expensive_model_is_raised_after_the_command():
 
     _, cheap = potentials()
     regions = Regions([0], **REGION)
-    with LammpsMixedEngine(system("cubic"), Failing(), cheap, regions, "force") as engine:
+    atoms = system("cubic")
+    with LammpsMixedEngine(atoms, Failing(), cheap, regions, "force") as engine:
         with pytest.raises(RuntimeError, match="model exploded"):
             engine.evaluate()

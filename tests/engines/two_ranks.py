@@ -56,7 +56,9 @@ def moving_system() -> Atoms:
     return atoms
 
 
-CASES = [(mode, cell) for mode in ("energy", "force") for cell in ("cubic", "triclinic")]
+CASES = [
+    (mode, cell) for mode in ("energy", "force") for cell in ("cubic", "triclinic")
+]
 
 
 def run_cases(comm=None) -> dict[str, np.ndarray]:
