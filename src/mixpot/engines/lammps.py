@@ -213,6 +213,11 @@ class LammpsMixedEngine:
         engine._in_expensive = state["in_expensive"]
         engine._blend_tags = _blend_tags(engine._weights)
         engine._last_rebuild = int(state["last_rebuild"])
+        engine._langevin_memo = (
+            int(state["langevin_step"]),
+            state["langevin_tags"],
+            state["langevin_forces"],
+        )
         engine._correction = engine._new_correction(expensive, min_gap, vacuum)
         engine.lmp.commands_list(
             [
@@ -260,6 +265,7 @@ class LammpsMixedEngine:
         self._in_expensive = np.zeros(self.n_atoms, dtype=bool)
         self._blend_tags = np.zeros(0, dtype=int)
         self._last_rebuild: int | None = None
+        self._langevin_memo = (-1, np.zeros(0, dtype=int), np.zeros((0, 3)))
 
     def _new_correction(self, expensive, min_gap, vacuum) -> CutoutCorrection | None:
         # Only rank 0 evaluates (and loads) the expensive model's correction.
@@ -421,6 +427,7 @@ class LammpsMixedEngine:
         """
         stem = Path(stem)
         self.command(f"write_restart {stem.with_suffix('.restart')}")
+        memo_step, memo_tags, memo_forces = self._shared_langevin_memo()
         if self.rank == 0:
             _write_state(
                 stem.with_suffix(".npz"),
@@ -435,6 +442,9 @@ class LammpsMixedEngine:
                 ),
                 timestep_fs=np.array(self._step_fs),
                 step=np.array(self.step),
+                langevin_step=np.array(memo_step),
+                langevin_tags=memo_tags,
+                langevin_forces=memo_forces,
             )
         self.comm.Barrier()
         return stem
@@ -612,14 +622,25 @@ class LammpsMixedEngine:
         return chunks, (result.energy, result.virial)
 
     def _add_blend_langevin(self, step: int, tags: np.ndarray, fext_nc) -> None:
-        """Langevin drag and noise on the local blend atoms (0 < λ < 1)."""
+        """Langevin drag and noise on the local blend atoms (0 < λ < 1).
+
+        LAMMPS calls the fix again at the set-up of each ``run`` (and after a
+        restart) with full-step instead of half-step velocities; the forces
+        of a step already thermostatted are reused, so a run split into
+        chunks, or resumed, follows the same trajectory.
+        """
         blend_tags = self._blend_tags
         if not len(blend_tags):
             return
-        rows = np.minimum(np.searchsorted(blend_tags, tags), len(blend_tags) - 1)
-        mine = blend_tags[rows] == tags
+        mine, rows = _lookup(blend_tags, tags)
         if not mine.any():
             return
+        memo_step, memo_tags, memo_forces = self._langevin_memo
+        if step == memo_step:
+            known, memo_rows = _lookup(memo_tags, tags)
+            if (known == mine).all():
+                fext_nc[mine] += memo_forces[memo_rows[mine]]
+                return
         # Noise drawn for the whole blend set from (seed, step): the same on
         # any number of ranks and after a restart.
         noise_nc = self.thermostat.noise(step, len(blend_tags))[rows[mine]]
@@ -627,9 +648,32 @@ class LammpsMixedEngine:
         velocities_nc = self.lmp.numpy.extract_atom("v")[:nlocal][mine]
         types = self.lmp.numpy.extract_atom("type")[:nlocal][mine]
         masses = self.lmp.numpy.extract_atom("mass")[types]
-        fext_nc[mine] += self.thermostat.forces(
+        forces_nc = self.thermostat.forces(
             masses, velocities_nc, noise_nc, self._step_fs, self._units
         )
+        fext_nc[mine] += forces_nc
+        order = np.argsort(tags[mine])
+        self._langevin_memo = (step, tags[mine][order], forces_nc[order])
+
+    def _shared_langevin_memo(self) -> tuple:
+        """Return the last thermostat forces of every rank (collective)."""
+        step, tags, forces_nc = self._langevin_memo
+        parts = self.comm.allgather((step, tags, forces_nc))
+        parts = [part for part in parts if part[0] == step and len(part[1])]
+        if not parts:
+            return (step, np.zeros(0, dtype=int), np.zeros((0, 3)))
+        tags = np.concatenate([part[1] for part in parts])
+        forces_nc = np.concatenate([part[2] for part in parts])
+        order = np.argsort(tags)
+        return (step, tags[order], forces_nc[order])
+
+
+def _lookup(sorted_tags: np.ndarray, tags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which ``tags`` are in ``sorted_tags``, and their rows there."""
+    if not len(sorted_tags):
+        return np.zeros(len(tags), dtype=bool), np.zeros(len(tags), dtype=int)
+    rows = np.minimum(np.searchsorted(sorted_tags, tags), len(sorted_tags) - 1)
+    return sorted_tags[rows] == tags, rows
 
 
 def _blend_tags(weights: np.ndarray) -> np.ndarray:
