@@ -109,15 +109,6 @@ def test_regions_rebuilt_on_two_ranks_equal_one_rank(two_rank_results):
     )
 
 
-@pytest.fixture(scope="module")
-def tungsten_pair():
-    """Expensive W_2940_2017_2 and a cheap 2J=4 SNAP fitted to it."""
-    from mixpot.testing import shipped_tungsten, small_tungsten_snap
-
-    expensive = shipped_tungsten()
-    return expensive, small_tungsten_snap(expensive, twojmax=4)
-
-
 def vacancy_cell(temperature_K: float | None = None):
     """A 4×4×4 bcc W cell less one atom, optionally with MB velocities."""
     from ase.build import bulk
@@ -241,3 +232,55 @@ def test_error_in_expensive_model_is_raised_after_the_command():
     with LammpsMixedEngine(atoms, Failing(), cheap, regions, "force") as engine:
         with pytest.raises(RuntimeError, match="model exploded"):
             engine.evaluate()
+
+
+def test_resumed_run_follows_the_straight_run(tungsten_pair, tmp_path):
+    """Checkpoint at step 10 and resume: step 20 equals a straight 20-step run.
+
+    Blend Langevin and region rebuilds every 5 steps included: the noise is
+    keyed by step, the thermostat forces of the checkpoint step are kept.
+    """
+    from mixpot.engines.langevin import BlendLangevin
+
+    expensive, cheap = tungsten_pair
+    atoms = vacancy_cell(600.0)
+    regions = Regions([41], **VACANCY_REGION)
+    thermostat = BlendLangevin(600.0, 0.02, seed=3)
+
+    def prepared(engine):
+        engine.set_timestep(2.0)
+        engine.set_blend_langevin(thermostat)
+        engine.command("fix mixpot_nve all nve")
+        return engine
+
+    with prepared(
+        LammpsMixedEngine(atoms, expensive, cheap, regions, n_every=5)
+    ) as engine:
+        engine.command("run 20")
+        straight = engine.positions()
+    with prepared(
+        LammpsMixedEngine(atoms, expensive, cheap, regions, n_every=5)
+    ) as engine:
+        engine.command("run 10")
+        engine.checkpoint(tmp_path / "step10")
+    with LammpsMixedEngine.resume(
+        tmp_path / "step10", expensive, cheap, regions, n_every=5
+    ) as engine:
+        prepared(engine)
+        assert engine.step == 10
+        engine.command("run 10")
+        resumed = engine.positions()
+    shift = resumed - straight
+    shift -= np.round(shift @ np.linalg.inv(atoms.cell.array)) @ atoms.cell.array
+    assert np.abs(shift).max() < 1e-10
+
+
+def test_resume_refuses_a_corrupt_state(tungsten_pair, tmp_path):
+    """A truncated state file is a clear error, not a silent fresh start."""
+    expensive, cheap = tungsten_pair
+    (tmp_path / "broken.restart").write_bytes(b"")
+    (tmp_path / "broken.npz").write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(ValueError, match="not a readable mixpot engine state"):
+        LammpsMixedEngine.resume(
+            tmp_path / "broken", expensive, cheap, Regions([0], **VACANCY_REGION)
+        )
