@@ -38,7 +38,6 @@ import logging
 import shutil
 import tempfile
 import time
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,8 +50,10 @@ from mixpot.mixing.buffer import default_buffer
 from mixpot.mixing.regions import Regions, RegionState
 from mixpot.potentials import LinearPotential
 
+from .checkpoint import read_state, write_state
 from .correction import ASE_VOIGT, LAMMPS_VOIGT, CutoutCorrection
-from .langevin import BlendLangevin
+from .exchange import RootExchange
+from .langevin import BlendLangevin, BlendLangevinForces
 
 logger = logging.getLogger(__name__)
 
@@ -61,9 +62,6 @@ FIX_ID = "mixpot_mix"
 LAMBDA_PROPERTY = "lambda"
 #: Order of fix external's global vector (thermo: f_mixpot_mix[k], 1-based).
 THERMO_VECTOR = ("n_expensive", "n_lambda", "time_expensive", "time_cheap")
-#: Seconds between polls of the ranks that wait for rank 0.
-WAIT_POLL_S = 0.0005
-STATE_FORMAT = "mixpot.LammpsMixedEngine.state/1"
 
 
 @dataclass(frozen=True)
@@ -193,7 +191,7 @@ class LammpsMixedEngine:
             If the state file is not a mixpot engine state, or is corrupt.
         """
         stem = Path(checkpoint)
-        state = _read_state(stem.with_suffix(".npz"))
+        state = read_state(stem.with_suffix(".npz"))
         restart = stem.with_suffix(".restart")
         if not restart.is_file():
             raise FileNotFoundError(f"LAMMPS restart file {restart} is missing.")
@@ -237,14 +235,14 @@ class LammpsMixedEngine:
 
         self.comm = MPI.COMM_WORLD if comm is None else comm
         self.rank = self.comm.Get_rank()
+        self.exchange = RootExchange(self.comm)
         self.mode, self.n_every = mode, n_every
         self.cheap = cheap
         self.regions = copy.copy(regions)
         if self.regions.r_buff is None:
             self.regions.r_buff = default_buffer(expensive, mode)
-        self.thermostat: BlendLangevin | None = None
+        self.thermostat: BlendLangevinForces | None = None
         self.timings = {"expensive": 0.0, "cheap_correction": 0.0, "callback": 0.0}
-        self._error: BaseException | str | None = None
         self._step_fs = 1.0
         self._owned_folder = workdir is None
         if workdir is None:
@@ -360,16 +358,9 @@ class LammpsMixedEngine:
             rank; the original error is chained on rank 0).
         """
         self.lmp.command(line)
-        self._raise_callback_error()
-
-    def _raise_callback_error(self) -> None:
-        # LAMMPS swallows exceptions raised inside the callback, so they are
+        # LAMMPS swallows exceptions raised inside the callback: they are
         # kept and raised here, after the command, on every rank.
-        error, self._error = self._error, None
-        if error is not None:
-            raise RuntimeError(
-                f"the expensive correction failed inside LAMMPS: {error}"
-            ) from (error if isinstance(error, BaseException) else None)
+        self.exchange.raise_failure()
 
     def set_timestep(self, timestep_fs: float) -> None:
         """Set the MD time step (fs)."""
@@ -387,12 +378,10 @@ class LammpsMixedEngine:
         Integrate with ``fix nve`` as usual; the drag and noise are added
         with the correction. None switches it off.
         """
-        if thermostat is not None and not isinstance(thermostat, BlendLangevin):
-            raise TypeError(
-                "The 'thermostat' parameter of set_blend_langevin must be a "
-                f"BlendLangevin or None. Got {type(thermostat).__name__}."
-            )
-        self.thermostat = thermostat
+        if thermostat is None:
+            self.thermostat = None
+            return
+        self.thermostat = BlendLangevinForces(thermostat, self._langevin_memo)
 
     @property
     def step(self) -> int:
@@ -428,9 +417,11 @@ class LammpsMixedEngine:
         """
         stem = Path(stem)
         self.command(f"write_restart {stem.with_suffix('.restart')}")
-        memo_step, memo_tags, memo_forces = self._shared_langevin_memo()
+        memo_step, memo_tags, memo_forces = self._langevin_memo
+        if self.thermostat is not None:
+            memo_step, memo_tags, memo_forces = self.thermostat.shared_memo(self.comm)
         if self.rank == 0:
-            _write_state(
+            write_state(
                 stem.with_suffix(".npz"),
                 numbers=self.numbers,
                 rotation_cc=self.frame.rotation_cc,
@@ -472,17 +463,13 @@ class LammpsMixedEngine:
     def _gather_by_tag(self, local_nc: np.ndarray) -> np.ndarray:
         nlocal = self.lmp.extract_global("nlocal")
         tags = self.lmp.numpy.extract_atom("id")[:nlocal]
-        parts = self.comm.allgather((np.array(tags), np.array(local_nc[:nlocal])))
-        ordered = np.empty((self.n_atoms, 3))
-        for part_tags, values in parts:
-            ordered[part_tags - 1] = values
-        return ordered
+        return self.exchange.allgather_by_tag(tags, local_nc[:nlocal], self.n_atoms)
 
     # ------------------------------------------------------------ callback
     def _callback(self, caller, step, nlocal, tag, x, fext) -> None:
         start = time.perf_counter()
         fext[:nlocal] = 0.0
-        if self._error is not None:
+        if self.exchange.failure is not None:
             return  # an earlier step failed: add nothing until LAMMPS returns
         tags, positions_nc = tag[:nlocal], x[:nlocal]
         if self._rebuild_due(step) and not self._rebuild_regions(
@@ -491,13 +478,14 @@ class LammpsMixedEngine:
             return
         local = self._in_expensive[tags - 1]
         local_tags = np.array(tags[local])
-        parts = self.comm.gather((local_tags, np.array(positions_nc[local])), root=0)
+        parts = self.exchange.gather_to_root(local_tags, positions_nc[local])
         chunks, outcome = None, None
         if self.rank == 0:
-            chunks, outcome = self._guarded(self._correction_on_root, parts)
-        self._wait_for_root()
+            result = self.exchange.guarded(self._correction_on_root, parts)
+            chunks, outcome = result or ([None] * self.exchange.size, None)
+        self.exchange.wait_for_root()
         correction_nc = self.comm.scatter(chunks, root=0)
-        totals = self._shared_outcome(outcome)
+        totals = self.exchange.shared(outcome)
         if totals is None:
             return
         if self.mode == "energy":
@@ -512,46 +500,18 @@ class LammpsMixedEngine:
             weights = self._weights[local_tags - 1][:, None]
             pair_forces = self.lmp.numpy.extract_atom("f")[:nlocal][local]
             fext[:nlocal][local] = weights * (correction_nc - pair_forces)
-        if self.thermostat is not None:
-            self._add_blend_langevin(step, tags, fext[:nlocal])
+        if self.thermostat is not None and len(self._blend_tags):
+            self.thermostat.add(
+                step,
+                tags,
+                self._blend_tags,
+                self.lmp,
+                fext[:nlocal],
+                self._step_fs,
+                self._units,
+            )
+            self._langevin_memo = self.thermostat.memo
         self.timings["callback"] += time.perf_counter() - start
-
-    def _guarded(self, function, *args):
-        """Run ``function`` on rank 0; return its result or mark the failure."""
-        try:
-            return function(*args)
-        except Exception as error:  # noqa: BLE001  (re-raised after the command)
-            logger.exception("expensive correction failed")
-            self._error = error
-            return [None] * self.comm.Get_size(), None
-
-    def _shared_outcome(self, outcome):
-        """Broadcast rank 0's outcome, or its failure, to every rank."""
-        message = None
-        if self.rank == 0 and self._error is not None:
-            message = repr(self._error)
-        outcome, message = self.comm.bcast((outcome, message), root=0)
-        if message is not None:
-            if self._error is None:
-                self._error = message
-            return None
-        return outcome
-
-    def _wait_for_root(self) -> None:
-        """Wait for rank 0's expensive evaluation without spinning a core.
-
-        MPICH busy-polls in blocking calls: on a small machine the waiting
-        ranks would take the cores torch uses on rank 0. A nonblocking
-        barrier polled with short sleeps leaves them free.
-        """
-        if self.comm.Get_size() == 1:
-            return
-        request = self.comm.Ibarrier()
-        if self.rank == 0:
-            request.Wait()
-            return
-        while not request.Test():
-            time.sleep(WAIT_POLL_S)
 
     def _rebuild_due(self, step: int) -> bool:
         if self._last_rebuild is None:
@@ -565,11 +525,11 @@ class LammpsMixedEngine:
 
         Returns False (on every rank) if the rebuild failed on rank 0.
         """
-        parts = self.comm.gather((np.array(tags), np.array(x_nc)), root=0)
+        parts = self.exchange.gather_to_root(tags, x_nc)
         payload = None
         if self.rank == 0:
-            payload = self._guarded(self._new_regions, step, parts)[1]
-        shared = self._shared_outcome(payload)
+            payload = self.exchange.guarded(self._new_regions, step, parts)
+        shared = self.exchange.shared(payload)
         if shared is None:
             return False
         self._weights, self._in_expensive = shared
@@ -596,7 +556,7 @@ class LammpsMixedEngine:
         self.state = self.regions.update(system, elapsed)
         in_expensive = np.zeros(self.n_atoms, dtype=bool)
         in_expensive[self.state.expensive_atoms] = True
-        return None, (self.state.weights, in_expensive)
+        return self.state.weights, in_expensive
 
     def _correction_on_root(self, parts) -> tuple[list[np.ndarray], tuple]:
         """Evaluate the correction on the cut-out; split it back by rank.
@@ -622,60 +582,6 @@ class LammpsMixedEngine:
         chunks = [unsorted[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
         return chunks, (result.energy, result.virial)
 
-    def _add_blend_langevin(self, step: int, tags: np.ndarray, fext_nc) -> None:
-        """Langevin drag and noise on the local blend atoms (0 < λ < 1).
-
-        LAMMPS calls the fix again at the set-up of each ``run`` (and after a
-        restart) with full-step instead of half-step velocities; the forces
-        of a step already thermostatted are reused, so a run split into
-        chunks, or resumed, follows the same trajectory.
-        """
-        blend_tags = self._blend_tags
-        if not len(blend_tags):
-            return
-        mine, rows = _lookup(blend_tags, tags)
-        if not mine.any():
-            return
-        memo_step, memo_tags, memo_forces = self._langevin_memo
-        if step == memo_step:
-            known, memo_rows = _lookup(memo_tags, tags)
-            if (known == mine).all():
-                fext_nc[mine] += memo_forces[memo_rows[mine]]
-                return
-        # Noise drawn for the whole blend set from (seed, step): the same on
-        # any number of ranks and after a restart.
-        noise_nc = self.thermostat.noise(step, len(blend_tags))[rows[mine]]
-        nlocal = len(tags)
-        velocities_nc = self.lmp.numpy.extract_atom("v")[:nlocal][mine]
-        types = self.lmp.numpy.extract_atom("type")[:nlocal][mine]
-        masses = self.lmp.numpy.extract_atom("mass")[types]
-        forces_nc = self.thermostat.forces(
-            masses, velocities_nc, noise_nc, self._step_fs, self._units
-        )
-        fext_nc[mine] += forces_nc
-        order = np.argsort(tags[mine])
-        self._langevin_memo = (step, tags[mine][order], forces_nc[order])
-
-    def _shared_langevin_memo(self) -> tuple:
-        """Return the last thermostat forces of every rank (collective)."""
-        step, tags, forces_nc = self._langevin_memo
-        parts = self.comm.allgather((step, tags, forces_nc))
-        parts = [part for part in parts if part[0] == step and len(part[1])]
-        if not parts:
-            return (step, np.zeros(0, dtype=int), np.zeros((0, 3)))
-        tags = np.concatenate([part[1] for part in parts])
-        forces_nc = np.concatenate([part[2] for part in parts])
-        order = np.argsort(tags)
-        return (step, tags[order], forces_nc[order])
-
-
-def _lookup(sorted_tags: np.ndarray, tags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Which ``tags`` are in ``sorted_tags``, and their rows there."""
-    if not len(sorted_tags):
-        return np.zeros(len(tags), dtype=bool), np.zeros(len(tags), dtype=int)
-    rows = np.minimum(np.searchsorted(sorted_tags, tags), len(sorted_tags) - 1)
-    return sorted_tags[rows] == tags, rows
-
 
 def _blend_tags(weights: np.ndarray) -> np.ndarray:
     """Sorted atom IDs with 0 < λ < 1."""
@@ -686,30 +592,6 @@ def _box_cell(frame: LammpsFrame) -> np.ndarray:
     """Cell vectors (rows) of the LAMMPS box ``(xlo, xhi, ..., xy, xz, yz)``."""
     xlo, xhi, ylo, yhi, zlo, zhi, xy, xz, yz = frame.bounds
     return np.array([[xhi - xlo, 0.0, 0.0], [xy, yhi - ylo, 0.0], [xz, yz, zhi - zlo]])
-
-
-def _write_state(path: Path, **arrays: np.ndarray) -> None:
-    """Write the engine's own state next to a LAMMPS restart (atomically)."""
-    partial = path.with_suffix(".npz.partial")
-    with open(partial, "wb") as handle:
-        np.savez(handle, format=np.array(STATE_FORMAT), **arrays)
-    partial.replace(path)
-
-
-def _read_state(path: Path) -> dict[str, np.ndarray]:
-    if not path.is_file():
-        raise FileNotFoundError(f"mixpot engine state {path} is missing.")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            state = {key: data[key] for key in data.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(
-            f"{path} is not a readable mixpot engine state ({error}); delete it "
-            "and its .restart to start the run again."
-        ) from error
-    if str(state.get("format")) != STATE_FORMAT:
-        raise ValueError(f"{path} is not a {STATE_FORMAT} file.")
-    return state
 
 
 def _check_mode(mode: str, n_every: int) -> None:

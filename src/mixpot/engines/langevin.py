@@ -90,3 +90,91 @@ class BlendLangevin:
             / ftm2v
         )
         return drag + scale * noise_nc
+
+
+class BlendLangevinForces:
+    """Adds :class:`BlendLangevin` forces to a rank's blend atoms, step by step.
+
+    LAMMPS calls a force fix again at the set-up of each ``run`` (and after a
+    restart) with full-step instead of half-step velocities. The forces of a
+    step already thermostatted are kept (:attr:`memo`: step, sorted atom
+    IDs, forces) and reused, so a run split into chunks, or resumed, follows
+    the same trajectory as a straight one.
+
+    Parameters
+    ----------
+    thermostat : BlendLangevin
+        Temperature, friction and seed.
+    memo : tuple, optional
+        ``(step, tags, forces_nc)`` of the last thermostatted step (from a
+        checkpoint).
+    """
+
+    def __init__(self, thermostat: BlendLangevin, memo: tuple | None = None) -> None:
+        if not isinstance(thermostat, BlendLangevin):
+            raise TypeError(
+                "The 'thermostat' parameter of BlendLangevinForces must be a "
+                f"BlendLangevin. Got {type(thermostat).__name__}."
+            )
+        self.thermostat = thermostat
+        self.memo = memo or (-1, np.zeros(0, dtype=int), np.zeros((0, 3)))
+
+    def add(
+        self,
+        step: int,
+        tags: np.ndarray,
+        blend_tags: np.ndarray,
+        lmp,
+        fext_nc,
+        timestep_fs: float,
+        units: tuple[float, float, float],
+    ) -> None:
+        """Add drag and noise to ``fext_nc`` rows of local atoms in ``blend_tags``."""
+        mine, rows = lookup(blend_tags, tags)
+        if not mine.any():
+            return
+        memo_step, memo_tags, memo_forces = self.memo
+        if step == memo_step:
+            known, memo_rows = lookup(memo_tags, tags)
+            if (known == mine).all():
+                fext_nc[mine] += memo_forces[memo_rows[mine]]
+                return
+        # Noise for the whole blend set from (seed, step): the same on any
+        # number of ranks and after a restart.
+        noise_nc = self.thermostat.noise(step, len(blend_tags))[rows[mine]]
+        nlocal = len(tags)
+        velocities_nc = lmp.numpy.extract_atom("v")[:nlocal][mine]
+        types = lmp.numpy.extract_atom("type")[:nlocal][mine]
+        masses = lmp.numpy.extract_atom("mass")[types]
+        forces_nc = self.thermostat.forces(
+            masses, velocities_nc, noise_nc, timestep_fs, units
+        )
+        fext_nc[mine] += forces_nc
+        order = np.argsort(tags[mine])
+        self.memo = (step, tags[mine][order], forces_nc[order])
+
+    def shared_memo(self, comm) -> tuple:
+        """Return the memo of every rank, merged (collective over ``comm``)."""
+        step, _, _ = self.memo
+        parts = [part for part in comm.allgather(self.memo) if part[0] == step]
+        if not parts:
+            return (step, np.zeros(0, dtype=int), np.zeros((0, 3)))
+        tags = np.concatenate([part[1] for part in parts])
+        forces_nc = np.concatenate([part[2] for part in parts])
+        order = np.argsort(tags)
+        return (step, tags[order], forces_nc[order])
+
+
+def lookup(sorted_tags: np.ndarray, tags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return which ``tags`` are in ``sorted_tags``, and their rows there.
+
+    Examples
+    --------
+    >>> found, rows = lookup(np.array([2, 5, 9]), np.array([5, 3, 9]))
+    >>> found.tolist(), rows[found].tolist()
+    ([True, False, True], [1, 2])
+    """
+    if not len(sorted_tags):
+        return np.zeros(len(tags), dtype=bool), np.zeros(len(tags), dtype=int)
+    rows = np.minimum(np.searchsorted(sorted_tags, tags), len(sorted_tags) - 1)
+    return sorted_tags[rows] == tags, rows
