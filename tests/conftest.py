@@ -23,3 +23,12 @@ def triclinic_w() -> Atoms:
     atoms.rotate(37, (1, 2, 3), rotate_cell=True)
     atoms.rattle(0.08, seed=2)
     return atoms
+
+
+@pytest.fixture(scope="session")
+def cheap_npz(tmp_path_factory):
+    """A 2J=4 SNAP + ZBL fitted to W_2940 on four 16-atom cells, as .npz."""
+    from mixpot.testing import shipped_tungsten, small_tungsten_snap
+
+    folder = tmp_path_factory.mktemp("cheap")
+    return small_tungsten_snap(shipped_tungsten(), twojmax=4).save(folder / "cheap.npz")

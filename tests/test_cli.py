@@ -111,3 +111,106 @@ def test_toml_without_recipe_table_keeps_the_default_recipe(tmp_path):
     assert values["fit"] == {"atom_energy_weight": 1.0}
     for key, value in DEFAULT_RECIPE.items():
         assert values["recipe"][key] == value
+
+
+# ---------------------------------------------------------------- mixpot run
+def run_settings(cheap_path, **sections):
+    from .run.conftest import w_vacancy_settings
+
+    return w_vacancy_settings(cheap_path, **sections)
+
+
+def test_run_writes_the_output_and_a_rerun_says_complete(tmp_path, capsys, cheap_npz):
+    """`mixpot run` writes trajectory, thermo, log, resolved configuration and
+    checkpoint; the same command again computes nothing and says so.
+    """
+    from .run.conftest import write_toml
+
+    path = write_toml(tmp_path, run_settings(cheap_npz, dynamics={"steps": 2}))
+    assert main(["run", "--no-progress", str(path)]) == 0
+    assert "run complete: 2 steps" in capsys.readouterr().out
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == [
+        "checkpoint.npz",
+        "config.toml",
+        "run.log",
+        "thermo.dat",
+        "trajectory.extxyz",
+    ]
+    assert "run finished at step 2" in (tmp_path / "out" / "run.log").read_text()
+    assert main(["run", "--no-progress", str(path)]) == 0
+    assert "is complete (2 steps); nothing to do" in capsys.readouterr().out
+
+
+def test_run_dry_run_prints_settings_and_region_sizes(tmp_path, capsys, cheap_npz):
+    """--dry-run prints the resolved TOML, the region sizes on the initial
+    structure and the cost per step, and runs nothing.
+    """
+    from .run.conftest import write_toml
+
+    path = write_toml(tmp_path, run_settings(cheap_npz))
+    assert main(["run", "--dry-run", str(path)]) == 0
+    printed = capsys.readouterr().out
+    assert "[regions]" in printed and f'folder = "{tmp_path / "out"}"' in printed
+    assert "127 atoms, 8 core (λ = 1)" in printed
+    assert "cost per step: expensive" in printed
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_with_a_bad_field_prints_one_line_and_exits_2(tmp_path, capsys, cheap_npz):
+    """A configuration error is one line `mixpot run: ...` and exit code 2."""
+    from .run.conftest import write_toml
+
+    path = write_toml(tmp_path, run_settings(cheap_npz, regions={"r_core": -1.0}))
+    assert main(["run", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert error == (
+        "mixpot run: [regions] The 'r_core' parameter of Regions must be a "
+        "distance >= 0 Å. Got -1.0.\n"
+    )
+
+
+def test_run_of_a_missing_file_exits_2(tmp_path, capsys):
+    """A configuration file that does not exist is named."""
+    assert main(["run", str(tmp_path / "nothing.toml")]) == 2
+    assert "nothing.toml' does not exist" in capsys.readouterr().err
+
+
+def test_killed_run_continues_from_its_checkpoint(tmp_path, cheap_npz):
+    """`mixpot run` killed (SIGKILL) after its first checkpoint, then rerun,
+    continues from that checkpoint and ends where an uninterrupted run does
+    (to 1e-12 Å: LAMMPS neighbour-list order, see tests/engines/test_ase.py).
+    """
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import numpy as np
+
+    from mixpot.engines.ase import run
+    from mixpot.run import RunConfig
+
+    from .run.conftest import write_toml
+
+    settings = run_settings(cheap_npz, dynamics={"steps": 12})
+    path = write_toml(tmp_path, settings)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mixpot", "run", "--no-progress", str(path)], env=env
+    )
+    checkpoint = tmp_path / "out" / "checkpoint.npz"
+    while not checkpoint.exists() and process.poll() is None:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    resumed = run(RunConfig.from_toml(path))
+    assert resumed.resumed_from is not None and 3 <= resumed.resumed_from < 12
+    whole = run(RunConfig.from_dict(settings, base=tmp_path / "whole"))
+    np.testing.assert_allclose(
+        resumed.atoms.positions, whole.atoms.positions, atol=1e-12
+    )
+    rows = np.loadtxt(tmp_path / "out" / "thermo.dat")
+    assert rows[:, 0].tolist() == list(range(13))

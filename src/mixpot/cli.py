@@ -2,7 +2,8 @@
 
 ``mixpot demo`` runs the end-to-end demonstration on built-in defaults;
 ``mixpot distill`` distils a cheap potential from an expensive one;
-``mixpot report DIR`` rewrites the report of a distillation.
+``mixpot report DIR`` rewrites the report of a distillation;
+``mixpot run CONFIG.toml`` runs a mixed simulation from one file.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0, help="random seed")
     demo.set_defaults(run=_run_demo)
     _add_distill(commands)
+    _add_run(commands)
     report = commands.add_parser("report", help="rewrite a distillation report")
     report.add_argument("directory", type=Path, help="output folder of distill")
     report.set_defaults(run=_run_report)
@@ -200,6 +202,106 @@ def _run_report(args: argparse.Namespace) -> int:
         print(f"mixpot report: {error}", file=sys.stderr)
         return 2
     print((args.directory / "report.md").read_text())
+    return 0
+
+
+def _add_run(commands) -> None:
+    run = commands.add_parser(
+        "run",
+        help="run a mixed simulation described by a TOML file",
+        description="Run the dynamics or relaxation of CONFIG.toml with the "
+        "expensive model near the seeds and the cheap one elsewhere. Rerun "
+        "the same command to continue from the last checkpoint.",
+    )
+    run.add_argument("config", type=Path, help="TOML configuration file")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the settings, region sizes and cost per step; run nothing",
+    )
+    run.add_argument(
+        "--no-progress", action="store_true", help="no progress bar on stderr"
+    )
+    run.set_defaults(run=_run_run)
+
+
+def _run_run(args: argparse.Namespace) -> int:
+    from .run import CheckpointError, ConfigError, RunConfig
+
+    try:
+        config = RunConfig.from_toml(args.config)
+        if args.dry_run:
+            return _dry_run(config)
+        return _run_with_progress(config, not args.no_progress)
+    except (ConfigError, CheckpointError, FileNotFoundError) as error:
+        if args.verbose:
+            raise
+        print(f"mixpot run: {error}", file=sys.stderr)
+        return 2
+
+
+def _dry_run(config) -> int:
+    from .engines.ase import dry_run
+
+    cost = dry_run(config)
+    print(config.to_toml())
+    print(
+        f"regions on the initial structure: {cost['n_atoms']} atoms, "
+        f"{cost['n_core']} core (λ = 1), {cost['n_blend']} blend (0 < λ < 1); "
+        f"the expensive model sees {cost['n_expensive']} (r_buff "
+        f"{cost['r_buff']:.2f} Å), the cheap one {cost['n_cheap']}"
+    )
+    print(
+        f"cost per step: expensive {cost['time_expensive']:.4f} s, cheap "
+        f"{cost['time_cheap']:.4f} s, total {cost['seconds_per_step']:.4f} s; "
+        f"{config.dynamics.steps} steps ≈ {cost['estimated_seconds']:.0f} s"
+    )
+    return 0
+
+
+def _run_with_progress(config, progress: bool) -> int:
+    from tqdm import tqdm
+
+    from .engines.ase import run
+
+    bars = []  # made at the first step: a finished run shows none
+
+    def on_step(step: int, calc) -> None:
+        if not bars:
+            bars.append(
+                tqdm(
+                    total=config.dynamics.steps,
+                    initial=step - 1,
+                    unit="step",
+                    disable=not progress,
+                    file=sys.stderr,
+                )
+            )
+        bars[0].set_postfix(n_expensive=calc.results.get("n_expensive"), refresh=False)
+        bars[0].update(step - bars[0].n)
+
+    try:
+        result = run(config, on_step=on_step)
+    except KeyboardInterrupt:
+        print(
+            "mixpot run: interrupted; rerun the same command to continue from "
+            "the last checkpoint",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        for bar in bars:
+            bar.close()
+    folder = config.output.folder
+    if result.already_complete:
+        print(f"the run in {folder} is complete ({result.step} steps); nothing to do")
+    else:
+        resumed = (
+            ""
+            if result.resumed_from is None
+            else f" (resumed from step {result.resumed_from})"
+        )
+        print(f"run complete: {result.step} steps{resumed}; output in {folder}")
     return 0
 
 

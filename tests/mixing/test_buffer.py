@@ -13,20 +13,22 @@ CUTOFF = 4.8  # Å: W_2940's ZBL outer radius, beyond its 4.73 Å SNAP cutoff
 @pytest.mark.parametrize(("mode", "cutoffs"), [("force", 2), ("energy", 1)])
 def test_local_potential_gets_the_exact_buffer(mode, cutoffs):
     """Linear SNAP: 2 cutoffs in force mode, 1 in energy mode (plus a margin),
-    filled into Regions(r_buff=None) by the MixedCalculator.
+    chosen for Regions(r_buff=None) by the MixedCalculator, in its own copy.
     """
     potential = shipped_tungsten()
     expected = cutoffs * CUTOFF + MARGIN
     assert default_buffer(potential, mode) == pytest.approx(expected)
     regions = Regions([0])
-    MixedCalculator(potential.calculator(), potential.calculator(), regions, mode)
-    assert regions.r_buff == pytest.approx(expected)
+    calc = MixedCalculator(
+        potential.calculator(), potential.calculator(), regions, mode
+    )
+    assert calc.regions.r_buff == pytest.approx(expected)
+    assert regions.r_buff is None
 
 
 def test_given_buffer_is_kept():
     regions = Regions([0], r_buff=3.0)
-    MixedCalculator(EMT(), EMT(), regions)
-    assert regions.r_buff == 3.0
+    assert MixedCalculator(EMT(), EMT(), regions).regions.r_buff == 3.0
 
 
 def test_unknown_range_asks_for_a_buffer():

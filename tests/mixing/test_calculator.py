@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from ase.build import bulk
+from ase.calculators.emt import EMT
 
 from mixpot.mixing import MixedCalculator, Regions
 
@@ -72,7 +73,7 @@ def test_force_mode_claims_no_energy(vacancy_cell, w_snap, w_eam):
 
 def test_unknown_mode():
     """An unknown mixing mode is named in the error."""
-    with pytest.raises(ValueError, match="mode must be one of"):
+    with pytest.raises(ValueError, match="'mode' parameter of MixedCalculator"):
         MixedCalculator(None, None, Regions([0]), mode="average")
 
 
@@ -92,4 +93,44 @@ def test_fixed_regions_are_kept_and_checked(w_eam):
         atoms.calc.fix_regions(state.weights)
     del atoms[3]
     with pytest.raises(ValueError, match="128 atoms but the system has 127"):
+        atoms.get_forces()
+
+
+class ExplodingCalculator(EMT):
+    """EMT that fails if it is ever asked for anything."""
+
+    def calculate(self, *args, **kwargs):
+        raise AssertionError("a potential ran on an invalid system")
+
+
+def test_given_regions_are_not_changed():
+    """A chosen r_buff lives in the calculator's own copy of the settings."""
+    from mixpot.testing import shipped_tungsten
+
+    regions = Regions([0], r_core=2.0)
+    calc = MixedCalculator(shipped_tungsten(), shipped_tungsten(), regions)
+    assert regions.r_buff is None
+    assert calc.regions.r_buff == pytest.approx(2 * W_SNAP_CUTOFF + 0.01)
+    assert calc.regions.r_core == regions.r_core
+
+
+def test_non_finite_positions_fail_before_any_potential_runs():
+    """NaN positions are named before either (possibly slow) model is called."""
+    atoms = bulk("Cu", cubic=True).repeat(3)
+    atoms.positions[7, 0] = np.nan
+    atoms.calc = MixedCalculator(
+        ExplodingCalculator(), ExplodingCalculator(), Regions([0], r_buff=3.0)
+    )
+    with pytest.raises(ValueError, match=r"finite positions.*atoms \[7\]"):
+        atoms.get_forces()
+
+
+def test_element_a_lammps_potential_does_not_map(w_snap, w_eam):
+    """A He atom in a W-only LAMMPSlib potential is named before LAMMPS runs
+    (ASE's own error is a bare KeyError from deep inside the calculator).
+    """
+    atoms = bulk("W", cubic=True).repeat(3)
+    atoms.symbols[4] = "He"
+    atoms.calc = MixedCalculator(w_snap, w_eam, Regions([0], r_buff=2 * W_SNAP_CUTOFF))
+    with pytest.raises(ValueError, match=r"expensive potential.*\['W'\].*\['He'\]"):
         atoms.get_forces()

@@ -1,5 +1,6 @@
 """Region builder (src/mixpot/mixing/regions.py) against brute force."""
 
+import dataclasses
 import logging
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 from ase import Atoms
 from ase.build import bulk
 
-from mixpot.mixing import CoordinationNumber, Regions
+from mixpot.mixing import CoordinationNumber, Regions, RegionState
 from mixpot.mixing.regions import BLEND_SHAPES
 
 
@@ -109,23 +110,33 @@ def test_hysteresis_relaxes_with_time_constants():
     regions = Regions(
         seeds=[0], r_core=0.0, r_blend=0.0, r_buff=0.0, tau_grow=10.0, tau_shrink=100.0
     )
-    regions.update(atoms)  # first call: jump to target (atom 0 expensive)
-    regions.seeds = np.array([1])
-    state = regions.update(atoms, elapsed=10.0)
+    first = regions.update(atoms)  # no memory: jump to target (atom 0 expensive)
+    moved = dataclasses.replace(regions, seeds=(1,))
+    state = moved.update(atoms, previous=first, elapsed_fs=10.0)
     assert state.weights[1] == pytest.approx(1 - np.exp(-1.0))
     assert state.weights[0] == pytest.approx(np.exp(-0.1))
-    state = regions.update(atoms, elapsed=1000.0)
+    state = moved.update(atoms, previous=state, elapsed_fs=1000.0)
     assert state.weights[1] == 1.0 and state.weights[0] == 0.0
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"r_core": -1.0}, "r_core must be a finite distance"),
-        ({"r_buff": np.nan}, "r_buff must be a finite distance"),
-        ({"blend": "gaussian"}, "blend must be one of"),
-        ({"criterion": CoordinationNumber(3.0)}, "given together"),
-        ({"tau_grow": 0.0}, "tau_grow must be None or a time > 0"),
+        (
+            {"r_core": -1.0},
+            r"The 'r_core' parameter of Regions must be a distance >= 0 Å\. "
+            r"Got -1\.0\.",
+        ),
+        ({"r_buff": np.nan}, "'r_buff' parameter of Regions must be a distance"),
+        ({"blend": "gaussian"}, "'blend' parameter of Regions must be one of"),
+        ({"criterion": CoordinationNumber(3.0)}, "must be given together"),
+        ({"tau_grow": 0.0}, "'tau_grow' parameter of Regions must be None or a"),
+        ({"n_every": 2.5}, "'n_every' parameter of Regions must be an int >= 0"),
+        ({"seed_elements": ("Xx",)}, "'seed_elements' .* chemical symbols"),
+        (
+            {"criterion": lambda atoms: atoms.numbers, "criterion_bounds": (0, 1)},
+            "must be a registered criterion",
+        ),
     ],
 )
 def test_bad_settings(kwargs, message):
@@ -159,3 +170,88 @@ def test_buffer_must_be_set_before_a_direct_update():
     """
     with pytest.raises(ValueError, match="r_buff is not set"):
         Regions(seeds=[0]).update(bulk("W", cubic=True).repeat(3))
+
+
+@pytest.mark.parametrize("seed", [1.5, True, np.float64(np.nan), "3"])
+def test_non_integer_seed_is_rejected(seed):
+    """A seed index that is not an integer (1.5 used to become 1) is an error."""
+    with pytest.raises(ValueError, match="'seeds' parameter of Regions must be int"):
+        Regions(seeds=[0, seed])
+
+
+def test_integral_float_seed_is_an_index():
+    """A seed given as 2.0 (e.g. read from a file) is the index 2."""
+    assert Regions(seeds=[2.0, np.int64(3)]).seeds == (2, 3)
+
+
+def test_non_finite_positions_are_rejected():
+    """NaN or infinite positions are named before any distance is computed."""
+    atoms = bulk("W", cubic=True).repeat(3)
+    atoms.positions[4, 1] = np.inf
+    with pytest.raises(ValueError, match=r"finite positions.*atoms \[4\]"):
+        Regions(seeds=[0], r_buff=3.0).update(atoms)
+
+
+def test_seed_elements_make_every_such_atom_a_seed():
+    """seed_elements=("He",) seeds exactly the He atoms."""
+    atoms = bulk("W", cubic=True).repeat(3)
+    atoms.symbols[[5, 11]] = "He"
+    state = Regions(seed_elements=("He",), r_core=0.0, r_blend=0.0, r_buff=0.0).update(
+        atoms
+    )
+    assert state.seeds.tolist() == [5, 11]
+
+
+def test_settings_round_trip_through_a_dict():
+    """to_dict gives plain values; from_dict rebuilds equal settings."""
+    regions = Regions(
+        [3, 4],
+        seed_elements=("He",),
+        criterion=CoordinationNumber(2.9),
+        criterion_bounds=(0, 7),
+        r_buff=5.0,
+        tau_grow=10.0,
+        n_every=5,
+    )
+    values = regions.to_dict()
+    assert values["criterion"] == {"name": "coordination", "cutoff": 2.9}
+    assert Regions.from_dict(values) == regions
+
+
+def test_unknown_setting_names_the_allowed_ones():
+    """from_dict with a misspelt key names it and lists the settings."""
+    with pytest.raises(ValueError, match=r"no setting 'rcore'.*'r_core'"):
+        Regions.from_dict({"rcore": 3.0})
+
+
+def test_settings_are_frozen():
+    """The settings cannot be changed in place: state lives in RegionState."""
+    regions = Regions([0])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        regions.r_buff = 3.0
+
+
+def test_region_state_saves_and_loads(tmp_path):
+    """A RegionState written to .npz reads back equal (checkpoints use it)."""
+    state = Regions([0], r_core=3.0, r_blend=2.0, r_buff=3.0).update(
+        bulk("W", cubic=True).repeat(4)
+    )
+    assert RegionState.load(state.save(tmp_path / "state.npz")) == state
+
+
+def test_previous_must_be_a_region_state():
+    """The old positional ``update(atoms, elapsed)`` is refused clearly: the
+    second argument is now the previous RegionState.
+    """
+    with pytest.raises(TypeError, match="'previous' parameter.*elapsed_fs"):
+        Regions([0], r_buff=3.0).update(bulk("W", cubic=True).repeat(3), 10.0)
+
+
+def test_legacy_elapsed_keyword_still_relaxes():
+    """``elapsed=`` (the keyword's old name) is elapsed_fs."""
+    atoms = bulk("W", cubic=True).repeat(3)
+    regions = Regions([0], r_core=0.0, r_blend=0.0, r_buff=0.0, tau_shrink=10.0)
+    first = regions.update(atoms)
+    moved = dataclasses.replace(regions, seeds=(1,))
+    state = moved.update(atoms, previous=first, elapsed=10.0)
+    assert state.weights[0] == pytest.approx(np.exp(-1.0))

@@ -1,6 +1,7 @@
 """Spatial mixing of an expensive and a cheap potential.
 
-:class:`Regions` turns seeds (indices or a per-atom criterion) into per-atom
+:class:`Regions` (frozen settings) turns seeds (indices, elements or a named
+per-atom criterion) into a :class:`RegionState`: per-atom
 weights λ and the atom sets each potential must see; :class:`MixedCalculator`
 evaluates each potential on its own set and mixes forces ("force") or
 per-atom energies ("energy", conservative, through the λ-weighted providers
@@ -9,7 +10,12 @@ matching reference for defect energies.
 """
 
 from .calculator import MixedCalculator
-from .criteria import CoordinationNumber
+from .criteria import (
+    Coordination,
+    CoordinationNumber,
+    criterion_from_dict,
+    register_criterion,
+)
 from .energetics import reference_energy
 from .regions import Regions, RegionState
 from .thermostat import BlendLangevin
@@ -17,12 +23,15 @@ from .weighted import WeightedSevenNet, WeightedSnap, weighted_provider
 
 __all__ = [
     "BlendLangevin",
+    "Coordination",
     "CoordinationNumber",
     "MixedCalculator",
     "RegionState",
     "Regions",
     "WeightedSevenNet",
     "WeightedSnap",
+    "criterion_from_dict",
     "reference_energy",
+    "register_criterion",
     "weighted_provider",
 ]

@@ -41,6 +41,7 @@ choose it: :mod:`mixpot.mixing.buffer`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
@@ -50,7 +51,7 @@ from ase.calculators.calculator import Calculator, all_changes
 
 from .buffer import default_buffer
 from .carve import Carved, carve
-from .regions import Regions, RegionState
+from .regions import Regions, RegionState, check_finite_positions
 from .weighted import VOIGT_PAIRS, Weighted, weighted_provider
 
 logger = logging.getLogger(__name__)
@@ -66,9 +67,11 @@ class MixedCalculator(Calculator):
     expensive, cheap : ase.calculators.calculator.Calculator
         The two potentials (each is given sub-systems as new Atoms).
     regions : Regions
-        Builds λ and the atom sets. A ``regions.r_buff`` of None is set
+        Builds λ and the atom sets. A ``regions.r_buff`` of None is chosen
         here from the expensive potential and the mode
-        (:func:`~mixpot.mixing.buffer.default_buffer`).
+        (:func:`~mixpot.mixing.buffer.default_buffer`) and kept in the
+        calculator's own copy, ``self.regions``; the given settings are
+        never changed.
     mode : {"force", "energy"}, default "force"
         How the potentials are mixed (see the module docstring).
     min_gap : float, default 6.0
@@ -83,6 +86,9 @@ class MixedCalculator(Calculator):
         For an unknown mode, in energy mode for a potential that has no
         weighted provider (:func:`~mixpot.mixing.weighted.weighted_provider`),
         or without ``r_buff`` for a potential whose range mixpot cannot tell.
+        At a calculation, before either potential runs: for NaN or infinite
+        positions, and for elements a LAMMPS-backed potential
+        (``parameters.atom_types``, as ASE's ``LAMMPSlib``) does not map.
 
     Notes
     -----
@@ -145,7 +151,15 @@ class MixedCalculator(Calculator):
         **kwargs,
     ) -> None:
         if mode not in MODES:
-            raise ValueError(f"mode must be one of {list(MODES)}; got {mode!r}.")
+            raise ValueError(
+                f"The 'mode' parameter of MixedCalculator must be one of "
+                f"{list(MODES)}. Got {mode!r}."
+            )
+        if not isinstance(regions, Regions):
+            raise TypeError(
+                f"The 'regions' parameter of MixedCalculator must be a Regions. "
+                f"Got {type(regions).__name__}."
+            )
         super().__init__(**kwargs)
         self.expensive = expensive
         self.cheap = cheap
@@ -160,17 +174,23 @@ class MixedCalculator(Calculator):
             self.weighted_cheap = weighted_provider(cheap)
             self.implemented_properties = ["energy", "free_energy", "forces", "stress"]
         if regions.r_buff is None:
-            regions.r_buff = default_buffer(expensive, mode)
+            self.regions = dataclasses.replace(
+                regions, r_buff=default_buffer(expensive, mode)
+            )
             logger.info(
                 "r_buff %.2f Å for %s (%s mode)",
-                regions.r_buff,
+                self.regions.r_buff,
                 type(expensive).__name__,
                 mode,
             )
+        self._checked_symbols: tuple[str, ...] | None = None
 
     def update_regions(self, atoms: Atoms, elapsed: float | None = None) -> RegionState:
-        """Rebuild λ and the atom sets for ``atoms`` (``elapsed`` in fs)."""
-        self.state = self.regions.update(atoms, elapsed)
+        """Rebuild λ and the atom sets for ``atoms`` (``elapsed`` in fs).
+
+        The current state is the hysteresis memory of the new one.
+        """
+        self.state = self.regions.update(atoms, previous=self.state, elapsed_fs=elapsed)
         self.reset()  # cached forces used the old λ
         logger.info(
             "regions: %d expensive, %d cheap of %d atoms",
@@ -194,10 +214,19 @@ class MixedCalculator(Calculator):
         self.state = state
         self.reset()
 
-    def attach_updater(self, dynamics, n_every: int) -> None:
-        """Rebuild the regions every ``n_every`` steps of ASE ``dynamics``."""
+    def attach_updater(self, dynamics, n_every: int | None = None) -> None:
+        """Rebuild the regions every ``n_every`` steps of ASE ``dynamics``.
+
+        ``n_every`` defaults to the regions' own ``n_every`` (which must then
+        be > 0).
+        """
+        if n_every is None:
+            n_every = self.regions.n_every
         if not (isinstance(n_every, int) and n_every > 0):
-            raise ValueError(f"n_every must be an int > 0; got {n_every!r}.")
+            raise ValueError(
+                f"The 'n_every' parameter of attach_updater must be an int > 0. "
+                f"Got {n_every!r}."
+            )
         step_fs = getattr(dynamics, "dt", 0.0) / units.fs
 
         def rebuild() -> None:
@@ -214,6 +243,8 @@ class MixedCalculator(Calculator):
         """Mix both potentials (forces or energies, by ``mode``)."""
         super().calculate(atoms, properties, system_changes)
         atoms = self.atoms
+        check_finite_positions(atoms, "MixedCalculator.calculate")
+        self._check_element_maps(atoms)
         if self.state is None:
             self.update_regions(atoms)
         elif len(self.state.weights) != len(atoms):
@@ -244,6 +275,23 @@ class MixedCalculator(Calculator):
             "time_expensive": middle - start,
             "time_cheap": time.perf_counter() - middle,
         }
+
+    def _check_element_maps(self, atoms: Atoms) -> None:
+        """Every element must have a type in a LAMMPS-backed potential."""
+        symbols = tuple(sorted(set(atoms.get_chemical_symbols())))
+        if symbols == self._checked_symbols:
+            return
+        for role, calc in (("expensive", self.expensive), ("cheap", self.cheap)):
+            atom_types = mapped_elements(calc)
+            missing = sorted(set(symbols) - set(atom_types or symbols))
+            if missing:
+                raise ValueError(
+                    f"The {role} potential ({type(calc).__name__}) maps only "
+                    f"the elements {sorted(atom_types)} to LAMMPS types. Got "
+                    f"a system with {missing} too: give it atom_types for every "
+                    f"element of the system."
+                )
+        self._checked_symbols = symbols
 
     def _forces_on(
         self, calc: Calculator, atoms: Atoms, indices: np.ndarray
@@ -296,6 +344,20 @@ class MixedCalculator(Calculator):
         if stress is not None:
             results["stress"] = stress
         return results
+
+
+def mapped_elements(calc) -> dict[str, int] | None:
+    """Return the element → LAMMPS type map of a LAMMPS calculator, else None.
+
+    Examples
+    --------
+    >>> from ase.calculators.emt import EMT
+    >>> mapped_elements(EMT()) is None
+    True
+    """
+    parameters = getattr(calc, "parameters", None)
+    atom_types = parameters.get("atom_types") if isinstance(parameters, dict) else None
+    return atom_types if isinstance(atom_types, dict) and atom_types else None
 
 
 def _add_stress(
