@@ -244,7 +244,7 @@ def test_resumed_run_follows_the_straight_run(tungsten_pair, tmp_path):
 
     expensive, cheap = tungsten_pair
     atoms = vacancy_cell(600.0)
-    regions = Regions([41], **VACANCY_REGION)
+    regions = Regions([41], **VACANCY_REGION, n_every=5)
     thermostat = BlendLangevin(600.0, 0.02, seed=3)
 
     def prepared(engine):
@@ -253,18 +253,14 @@ def test_resumed_run_follows_the_straight_run(tungsten_pair, tmp_path):
         engine.command("fix mixpot_nve all nve")
         return engine
 
-    with prepared(
-        LammpsMixedEngine(atoms, expensive, cheap, regions, n_every=5)
-    ) as engine:
+    with prepared(LammpsMixedEngine(atoms, expensive, cheap, regions)) as engine:
         engine.command("run 20")
         straight = engine.positions()
-    with prepared(
-        LammpsMixedEngine(atoms, expensive, cheap, regions, n_every=5)
-    ) as engine:
+    with prepared(LammpsMixedEngine(atoms, expensive, cheap, regions)) as engine:
         engine.command("run 10")
         engine.checkpoint(tmp_path / "step10")
     with LammpsMixedEngine.resume(
-        tmp_path / "step10", expensive, cheap, regions, n_every=5
+        tmp_path / "step10", expensive, cheap, regions
     ) as engine:
         prepared(engine)
         assert engine.step == 10

@@ -83,9 +83,8 @@ def run_cases(comm=None) -> dict[str, np.ndarray]:
         moving_system(),
         expensive,
         cheap,
-        Regions([0], **REGION),
+        Regions([0], **REGION, n_every=REBUILD_EVERY),
         "energy",
-        n_every=REBUILD_EVERY,
         comm=comm,
     ) as engine:
         engine.set_timestep(2.0)

@@ -18,7 +18,7 @@ then adds the correction for its own atoms.
   ``F^cheap`` is the pair force LAMMPS has already put in ``f`` when the
   callback runs; no energy or virial is claimed.
 
-Regions are rebuilt every ``n_every`` steps (0: once) from positions
+Regions are rebuilt every ``regions.n_every`` steps (0: once) from positions
 gathered to rank 0 (O(N) only then); between rebuilds a step moves
 O(region) data. λ is carried by atom ID and is also stored as the per-atom
 property ``d_lambda`` for dumps and computes. Thermo can show
@@ -33,7 +33,7 @@ Suffixes: ``_nc`` atom × Cartesian, ``_cc`` Cartesian × Cartesian.
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import logging
 import shutil
 import tempfile
@@ -99,13 +99,11 @@ class LammpsMixedEngine:
     cheap : LinearPotential
         The cheap potential (linear SNAP with optional ZBL baseline).
     regions : Regions
-        Region settings; ``r_buff=None`` is filled in from the expensive
-        model and mode (:func:`~mixpot.mixing.buffer.default_buffer`) on a
-        copy, never on the object given.
+        Region settings, ``n_every`` (rebuild period in steps, 0: once)
+        included; ``r_buff=None`` is filled in from the expensive model and
+        mode (:func:`~mixpot.mixing.buffer.default_buffer`) on a copy.
     mode : {"energy", "force"}, default "energy"
         How the potentials are mixed (module docstring).
-    n_every : int, default 0
-        Rebuild the regions every ``n_every`` steps; 0 builds them once.
     comm : mpi4py communicator, optional
         Communicator LAMMPS runs on (default ``MPI.COMM_WORLD``).
     min_gap, vacuum : float, default 6.0
@@ -145,14 +143,13 @@ class LammpsMixedEngine:
         regions: Regions,
         mode: str = "energy",
         *,
-        n_every: int = 0,
         comm=None,
         min_gap: float = 6.0,
         vacuum: float = 6.0,
         workdir: str | Path | None = None,
     ) -> None:
-        _check_inputs(atoms, cheap, mode, n_every)
-        self._setup(expensive, cheap, regions, mode, n_every, comm, workdir)
+        _check_inputs(atoms, cheap, mode)
+        self._setup(expensive, cheap, regions, mode, comm, workdir)
         self.numbers = atoms.numbers.copy()
         self.n_atoms = len(atoms)
         self.frame = lammps_frame(atoms)
@@ -171,7 +168,6 @@ class LammpsMixedEngine:
         regions: Regions,
         mode: str = "energy",
         *,
-        n_every: int = 0,
         comm=None,
         min_gap: float = 6.0,
         vacuum: float = 6.0,
@@ -197,8 +193,8 @@ class LammpsMixedEngine:
             raise FileNotFoundError(f"LAMMPS restart file {restart} is missing.")
         engine = cls.__new__(cls)
         _check_cheap(cheap)
-        _check_mode(mode, n_every)
-        engine._setup(expensive, cheap, regions, mode, n_every, comm, workdir)
+        _check_mode(mode)
+        engine._setup(expensive, cheap, regions, mode, comm, workdir)
         engine.numbers = state["numbers"]
         engine.n_atoms = len(engine.numbers)
         engine.frame = LammpsFrame(
@@ -212,6 +208,7 @@ class LammpsMixedEngine:
         engine._in_expensive = state["in_expensive"]
         engine._blend_tags = _blend_tags(engine._weights)
         engine._last_rebuild = int(state["last_rebuild"])
+        engine.state = _region_state(state)
         engine._langevin_memo = (
             int(state["langevin_step"]),
             state["langevin_tags"],
@@ -230,17 +227,19 @@ class LammpsMixedEngine:
         return engine
 
     # ------------------------------------------------------------ set-up
-    def _setup(self, expensive, cheap, regions, mode, n_every, comm, workdir) -> None:
+    def _setup(self, expensive, cheap, regions, mode, comm, workdir) -> None:
         from mpi4py import MPI
 
         self.comm = MPI.COMM_WORLD if comm is None else comm
         self.rank = self.comm.Get_rank()
         self.exchange = RootExchange(self.comm)
-        self.mode, self.n_every = mode, n_every
+        self.mode = mode
         self.cheap = cheap
-        self.regions = copy.copy(regions)
-        if self.regions.r_buff is None:
-            self.regions.r_buff = default_buffer(expensive, mode)
+        if regions.r_buff is None:
+            regions = dataclasses.replace(
+                regions, r_buff=default_buffer(expensive, mode)
+            )
+        self.regions = regions
         self.thermostat: BlendLangevinForces | None = None
         self.timings = {"expensive": 0.0, "cheap_correction": 0.0, "callback": 0.0}
         self._step_fs = 1.0
@@ -437,6 +436,7 @@ class LammpsMixedEngine:
                 langevin_step=np.array(memo_step),
                 langevin_tags=memo_tags,
                 langevin_forces=memo_forces,
+                **_region_arrays(self.state),
             )
         self.comm.Barrier()
         return stem
@@ -516,9 +516,10 @@ class LammpsMixedEngine:
     def _rebuild_due(self, step: int) -> bool:
         if self._last_rebuild is None:
             return True
-        if self.n_every == 0 or step == self._last_rebuild:
+        n_every = self.regions.n_every
+        if n_every == 0 or step == self._last_rebuild:
             return False
-        return step - self._last_rebuild >= self.n_every
+        return step - self._last_rebuild >= n_every
 
     def _rebuild_regions(self, step: int, tags: np.ndarray, x_nc: np.ndarray) -> bool:
         """Gather all positions to rank 0, rebuild λ there, broadcast by tag.
@@ -553,7 +554,7 @@ class LammpsMixedEngine:
         system = Atoms(
             self.numbers, positions_nc, cell=_box_cell(self.frame), pbc=self._pbc
         )
-        self.state = self.regions.update(system, elapsed)
+        self.state = self.regions.update(system, self.state, elapsed)
         in_expensive = np.zeros(self.n_atoms, dtype=bool)
         in_expensive[self.state.expensive_atoms] = True
         return self.state.weights, in_expensive
@@ -583,6 +584,21 @@ class LammpsMixedEngine:
         return chunks, (result.energy, result.virial)
 
 
+def _region_arrays(state: RegionState | None) -> dict[str, np.ndarray]:
+    """Return the region state's arrays, prefixed for the checkpoint file."""
+    if state is None:
+        return {}
+    return {f"region_{key}": value for key, value in state.to_arrays().items()}
+
+
+def _region_state(arrays: dict[str, np.ndarray]) -> RegionState | None:
+    """Return the region state (hysteresis memory) kept by :func:`_region_arrays`."""
+    found = {
+        k[len("region_") :]: v for k, v in arrays.items() if k.startswith("region_")
+    }
+    return RegionState.from_arrays(found) if found else None
+
+
 def _blend_tags(weights: np.ndarray) -> np.ndarray:
     """Sorted atom IDs with 0 < λ < 1."""
     return np.flatnonzero((weights > 0) & (weights < 1)) + 1
@@ -594,16 +610,11 @@ def _box_cell(frame: LammpsFrame) -> np.ndarray:
     return np.array([[xhi - xlo, 0.0, 0.0], [xy, yhi - ylo, 0.0], [xz, yz, zhi - zlo]])
 
 
-def _check_mode(mode: str, n_every: int) -> None:
+def _check_mode(mode: str) -> None:
     if mode not in MODES:
         raise ValueError(
             f"The 'mode' parameter of LammpsMixedEngine must be one of "
             f"{list(MODES)}. Got {mode!r}."
-        )
-    if not (isinstance(n_every, int | np.integer) and n_every >= 0):
-        raise ValueError(
-            f"The 'n_every' parameter of LammpsMixedEngine must be an int >= 0. "
-            f"Got {n_every!r}."
         )
 
 
@@ -615,9 +626,9 @@ def _check_cheap(cheap) -> None:
         )
 
 
-def _check_inputs(atoms: Atoms, cheap, mode: str, n_every: int) -> None:
+def _check_inputs(atoms: Atoms, cheap, mode: str) -> None:
     _check_cheap(cheap)
-    _check_mode(mode, n_every)
+    _check_mode(mode)
     unknown = sorted(set(atoms.get_chemical_symbols()) - set(cheap.elements))
     if unknown:
         raise ValueError(
