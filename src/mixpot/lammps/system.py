@@ -106,6 +106,7 @@ def build_system(
     *,
     open_boundary: str = "f",
     sort: bool = True,
+    velocities_nc: np.ndarray | None = None,
 ) -> None:
     """Wipe ``lmp`` and build ``atoms`` in it (``units metal``, atomic style).
 
@@ -125,6 +126,8 @@ def build_system(
         Boundary style along non-periodic directions (``"m"`` for MD).
     sort : bool, default=True
         Let LAMMPS sort atoms in memory (off keeps its order fixed).
+    velocities_nc : ndarray, shape (n_atoms, 3), optional
+        Velocities in the LAMMPS frame and units (Å/ps); default zero.
 
     Raises
     ------
@@ -157,6 +160,7 @@ def build_system(
         list(range(1, n_atoms + 1)),
         [int(t) for t in types],
         frame.positions_nc.ravel().tolist(),
+        v=None if velocities_nc is None else np.ravel(velocities_nc).tolist(),
     )
     if created != n_atoms:
         raise RuntimeError(
