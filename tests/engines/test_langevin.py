@@ -12,11 +12,24 @@ from mixpot.engines.langevin import BlendLangevin
 from mixpot.mixing import Regions
 
 
-def test_noise_depends_only_on_seed_and_step():
-    """The same (seed, step) gives the same noise; another step does not."""
+def test_noise_depends_only_on_seed_step_and_atom():
+    """Each atom's noise is fixed by (seed, step, ID): any partition gives it."""
     thermostat = BlendLangevin(300.0, 0.01, seed=7)
-    np.testing.assert_array_equal(thermostat.noise(3, 5), thermostat.noise(3, 5))
-    assert not np.allclose(thermostat.noise(3, 5), thermostat.noise(4, 5))
+    tags = np.arange(1, 201)
+    whole = thermostat.noise(3, tags)
+    np.testing.assert_array_equal(whole[150:], thermostat.noise(3, tags[150:]))
+    assert not np.allclose(whole, thermostat.noise(4, tags))
+    assert not np.allclose(whole, BlendLangevin(300.0, 0.01, seed=8).noise(3, tags))
+
+
+def test_hashed_noise_is_standard_normal():
+    """60,000 draws: mean 0, variance 1, uncorrelated components."""
+    from mixpot.engines.langevin import hashed_normals
+
+    draws = hashed_normals(0, 11, np.arange(20_000))
+    assert abs(draws.mean()) < 0.02
+    assert abs(draws.var() - 1.0) < 0.03
+    assert abs(np.corrcoef(draws[:, 0], draws[:, 1])[0, 1]) < 0.03
 
 
 @pytest.mark.parametrize(

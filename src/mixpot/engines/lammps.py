@@ -229,6 +229,12 @@ class LammpsMixedEngine:
         )
         engine._define_interactions()
         engine.set_timestep(float(state["timestep_fs"]))
+        if engine.step != int(state["step"]):
+            raise ValueError(
+                f"{restart} is at step {engine.step} but {stem.with_suffix('.npz')} "
+                f"at step {int(state['step'])}: the run was stopped while "
+                "writing them; delete both to start again."
+            )
         return engine
 
     # ------------------------------------------------------------ set-up
@@ -246,6 +252,7 @@ class LammpsMixedEngine:
             )
         self.regions = regions
         self.thermostat: BlendLangevinForces | None = None
+        self.langevin_everywhere = False
         self.timings = {"expensive": 0.0, "cheap_correction": 0.0, "callback": 0.0}
         self._step_fs = 1.0
         self._owned_folder = workdir is None
@@ -359,12 +366,17 @@ class LammpsMixedEngine:
         self._step_fs = float(timestep_fs)
         self.lmp.command(f"timestep {timestep_fs / 1000.0!r}")
 
-    def set_blend_langevin(self, thermostat: BlendLangevin | None) -> None:
+    def set_blend_langevin(
+        self, thermostat: BlendLangevin | None, everywhere: bool = False
+    ) -> None:
         """Thermostat the blend atoms (0 < λ < 1) from the next step on.
 
         Integrate with ``fix nve`` as usual; the drag and noise are added
-        with the correction. None switches it off.
+        with the correction. ``everywhere`` thermostats every atom instead
+        (plain Langevin, but exact on restart and on any number of ranks,
+        unlike ``fix langevin``). None switches it off.
         """
+        self.langevin_everywhere = bool(everywhere)
         if thermostat is None:
             self.thermostat = None
             return
@@ -397,19 +409,23 @@ class LammpsMixedEngine:
         velocities_nc = self._gather_by_tag(self.lmp.numpy.extract_atom("v"))
         return velocities_nc @ self.frame.rotation_cc.T
 
-    def checkpoint(self, stem: str | Path) -> Path:
+    def checkpoint(self, stem: str | Path, extra: dict | None = None) -> Path:
         """Write ``STEM.restart`` (LAMMPS) and ``STEM.npz`` (regions, frame).
 
-        Collective: call it on every rank. Resume with :meth:`resume`.
+        Collective: call it on every rank. ``extra`` arrays (rank 0's) are
+        stored in the ``.npz`` too. Both files are written under temporary
+        names and renamed, restart first; :meth:`resume` checks that their
+        steps agree. Resume with :meth:`resume`.
         """
         stem = Path(stem)
-        self.command(f"write_restart {stem.with_suffix('.restart')}")
+        partial = stem.with_name(stem.name + ".partial.restart")
+        self.command(f"write_restart {partial}")
         memo_step, memo_tags, memo_forces = self._langevin_memo
         if self.thermostat is not None:
             memo_step, memo_tags, memo_forces = self.thermostat.shared_memo(self.comm)
         if self.rank == 0:
-            write_state(
-                stem.with_suffix(".npz"),
+            state = write_state(
+                stem.with_name(stem.name + ".partial.npz"),
                 numbers=self.numbers,
                 rotation_cc=self.frame.rotation_cc,
                 bounds=np.array(self.frame.bounds),
@@ -425,7 +441,10 @@ class LammpsMixedEngine:
                 langevin_tags=memo_tags,
                 langevin_forces=memo_forces,
                 **_region_arrays(self.state),
+                **(extra or {}),
             )
+            partial.replace(stem.with_suffix(".restart"))
+            state.replace(stem.with_suffix(".npz"))
         self.comm.Barrier()
         return stem
 
@@ -488,11 +507,12 @@ class LammpsMixedEngine:
             weights = self._weights[local_tags - 1][:, None]
             pair_forces = self.lmp.numpy.extract_atom("f")[:nlocal][local]
             fext[:nlocal][local] = weights * (correction_nc - pair_forces)
-        if self.thermostat is not None and len(self._blend_tags):
+        targets = None if self.langevin_everywhere else self._blend_tags
+        if self.thermostat is not None and (targets is None or len(targets)):
             self.thermostat.add(
                 step,
                 tags,
-                self._blend_tags,
+                targets,
                 self.lmp,
                 fext[:nlocal],
                 self._step_fs,

@@ -9,9 +9,9 @@ noise), in metal units:
 
 ``f = −γ m v / ftm2v + √(2 γ k_B T m / (Δt mvv2e)) / ftm2v · ξ``
 
-with γ in 1/ps, m in g/mol, v in Å/ps and Δt in ps. The noise ξ of step n
-is drawn for the whole blend set (sorted by atom ID) from the seed and n,
-so it does not depend on the number of ranks and repeats after a restart.
+with γ in 1/ps, m in g/mol, v in Å/ps and Δt in ps. The noise ξ of atom
+ID t at step n is a counter-based hash of (seed, n, t): it does not depend
+on which rank holds the atom, and repeats exactly after a restart.
 """
 
 from __future__ import annotations
@@ -37,9 +37,10 @@ class BlendLangevin:
     Examples
     --------
     >>> thermostat = BlendLangevin(300.0, 0.01, seed=0)
-    >>> thermostat.noise(10, 4).shape
-    (4, 3)
-    >>> bool((thermostat.noise(10, 4) == thermostat.noise(10, 4)).all())
+    >>> tags = np.array([5, 9, 2])
+    >>> thermostat.noise(10, tags).shape
+    (3, 3)
+    >>> bool((thermostat.noise(10, tags)[0] == thermostat.noise(10, tags[:1])).all())
     True
     """
 
@@ -61,10 +62,9 @@ class BlendLangevin:
                 f"Got {self.seed!r}."
             )
 
-    def noise(self, step: int, n_atoms: int) -> np.ndarray:
-        """Return standard normal noise of step ``step``, shape (n_atoms, 3)."""
-        rng = np.random.default_rng([int(self.seed), int(step)])
-        return rng.standard_normal((n_atoms, 3))
+    def noise(self, step: int, tags: np.ndarray) -> np.ndarray:
+        """Return standard normal noise of step ``step`` for atom IDs ``tags``."""
+        return hashed_normals(int(self.seed), int(step), np.asarray(tags))
 
     def forces(
         self,
@@ -129,8 +129,14 @@ class BlendLangevinForces:
         timestep_fs: float,
         units: tuple[float, float, float],
     ) -> None:
-        """Add drag and noise to ``fext_nc`` rows of local atoms in ``blend_tags``."""
-        mine, rows = lookup(blend_tags, tags)
+        """Add drag and noise to the rows of local atoms in ``blend_tags``.
+
+        ``blend_tags`` None thermostats every local atom (plain Langevin).
+        """
+        if blend_tags is None:
+            mine = np.ones(len(tags), dtype=bool)
+        else:
+            mine, _ = lookup(blend_tags, tags)
         if not mine.any():
             return
         memo_step, memo_tags, memo_forces = self.memo
@@ -139,9 +145,7 @@ class BlendLangevinForces:
             if (known == mine).all():
                 fext_nc[mine] += memo_forces[memo_rows[mine]]
                 return
-        # Noise for the whole blend set from (seed, step): the same on any
-        # number of ranks and after a restart.
-        noise_nc = self.thermostat.noise(step, len(blend_tags))[rows[mine]]
+        noise_nc = self.thermostat.noise(step, tags[mine])
         nlocal = len(tags)
         velocities_nc = lmp.numpy.extract_atom("v")[:nlocal][mine]
         types = lmp.numpy.extract_atom("type")[:nlocal][mine]
@@ -178,3 +182,35 @@ def lookup(sorted_tags: np.ndarray, tags: np.ndarray) -> tuple[np.ndarray, np.nd
         return np.zeros(len(tags), dtype=bool), np.zeros(len(tags), dtype=int)
     rows = np.minimum(np.searchsorted(sorted_tags, tags), len(sorted_tags) - 1)
     return sorted_tags[rows] == tags, rows
+
+
+def _splitmix64(values: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser: a bijective 64-bit hash (wrapping arithmetic)."""
+    values = values + np.uint64(0x9E3779B97F4A7C15)
+    values = (values ^ (values >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    values = (values ^ (values >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return values ^ (values >> np.uint64(31))
+
+
+def hashed_normals(seed: int, step: int, tags: np.ndarray) -> np.ndarray:
+    """Return normals, shape (len(tags), 3), a pure function of (seed, step, tag).
+
+    Counter-based: each value hashes its (seed, step, atom ID, component),
+    and Box–Muller turns pairs of uniforms into normals. Vectorised and
+    independent of the order or partition of ``tags``.
+
+    Examples
+    --------
+    >>> a = hashed_normals(1, 7, np.array([3, 4]))
+    >>> b = hashed_normals(1, 7, np.array([4]))
+    >>> bool((a[1] == b[0]).all()), a.shape
+    (True, (2, 3))
+    """
+    with np.errstate(over="ignore"):
+        key = _splitmix64(np.uint64(seed) * np.uint64(0x100000001B3) + np.uint64(step))
+        counters = np.asarray(tags, dtype=np.uint64)[:, None] * np.uint64(8)
+        counters = counters + np.arange(6, dtype=np.uint64)[None, :]
+        bits = _splitmix64(_splitmix64(counters ^ key))
+    uniforms = ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+    radius = np.sqrt(-2.0 * np.log(uniforms[:, :3]))
+    return radius * np.cos(2.0 * np.pi * uniforms[:, 3:])

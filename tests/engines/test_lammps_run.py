@@ -1,0 +1,143 @@
+"""``mixpot run --engine lammps`` (src/mixpot/engines/lammps_run.py).
+
+Contracts checked: a configuration runs in LAMMPS with the output the ASE
+engine writes (thermo rows once per step, a dump with λ, a checkpoint); a
+run stopped after a checkpoint and rerun ends where an uninterrupted run
+ends; two MPI ranks launched by ``--np 2`` give the one-rank trajectory;
+what the engine cannot run is refused before LAMMPS starts.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from mixpot.engines.lammps_run import DUMP, run
+from mixpot.run import ConfigError, RunConfig
+from mixpot.run import models as run_models
+from mixpot.run.output import THERMO
+
+from ..run.conftest import w_vacancy_settings, write_toml
+
+LANGEVIN = {
+    "dynamics": {"integrator": "blend-langevin", "steps": 12},
+    "output": {"trajectory_every": 4, "thermo_every": 2, "checkpoint_every": 4},
+}
+
+
+def config_in(folder, cheap_npz, **sections) -> RunConfig:
+    settings = w_vacancy_settings(cheap_npz, **{**LANGEVIN, **sections})
+    return RunConfig.from_toml(write_toml(folder, settings))
+
+
+def thermo_rows(folder) -> np.ndarray:
+    """The thermo table without the timing columns (they differ run to run)."""
+    return np.loadtxt(folder / THERMO)[:, :7]
+
+
+def frame_steps(folder) -> list[int]:
+    lines = (folder / DUMP).read_text().splitlines()
+    return [
+        int(lines[i + 1]) for i, line in enumerate(lines) if line == "ITEM: TIMESTEP"
+    ]
+
+
+def test_run_writes_thermo_dump_and_checkpoint(tmp_path, cheap_npz):
+    """Every output the issue names, with one thermo row per thermo step."""
+    config = config_in(tmp_path, cheap_npz)
+    result = run(config)
+    out = tmp_path / "out"
+    assert result.finished and result.step == 12
+    np.testing.assert_array_equal(thermo_rows(out)[:, 0], np.arange(0, 13, 2))
+    assert frame_steps(out) == [0, 4, 8, 12]
+    header = (out / DUMP).read_text().splitlines()[8]
+    assert header.endswith("d_lambda")
+    for name in ("log.lammps", "run.log", "config.toml", "lammps_checkpoint.npz"):
+        assert (out / name).exists(), name
+    assert run(config).already_complete
+
+
+def test_resumed_run_ends_where_an_uninterrupted_one_ends(tmp_path, cheap_npz):
+    """Stopped after the step-4 checkpoint and rerun: the same rows and atoms."""
+    straight_folder, resumed_folder = tmp_path / "straight", tmp_path / "resumed"
+    straight_folder.mkdir()
+    resumed_folder.mkdir()
+    straight = run(config_in(straight_folder, cheap_npz))
+    config = config_in(resumed_folder, cheap_npz)
+    first = run(config, max_steps=6)  # checkpoint at 4, stopped at 6
+    assert first.step == 6 and not first.finished
+    second = run(config)
+    assert second.resumed_from == 6 and second.step == 12
+    np.testing.assert_allclose(
+        thermo_rows(resumed_folder / "out"),
+        thermo_rows(straight_folder / "out"),
+        rtol=0,
+        atol=1e-8,
+    )
+    assert frame_steps(resumed_folder / "out") == [0, 4, 8, 12]
+    shift = second.atoms.positions - straight.atoms.positions
+    cell = straight.atoms.cell.array
+    shift -= np.round(shift @ np.linalg.inv(cell)) @ cell
+    assert np.abs(shift).max() < 1e-8
+
+
+def test_two_ranks_follow_the_one_rank_run(tmp_path, cheap_npz):
+    """``mixpot run --engine lammps --np 2`` reproduces the one-rank rows."""
+    one_folder, two_folder = tmp_path / "one", tmp_path / "two"
+    one_folder.mkdir()
+    two_folder.mkdir()
+    run(config_in(one_folder, cheap_npz))
+    path = write_toml(two_folder, w_vacancy_settings(cheap_npz, **LANGEVIN))
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mixpot",
+            "run",
+            str(path),
+            "--engine",
+            "lammps",
+            "--np",
+            "2",
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "run complete: 12 steps" in completed.stdout
+    np.testing.assert_allclose(
+        thermo_rows(two_folder / "out"),
+        thermo_rows(one_folder / "out"),
+        rtol=0,
+        atol=1e-8,
+    )
+
+
+def test_bfgs_is_refused_before_lammps_starts(tmp_path, cheap_npz, monkeypatch):
+    """ASE's BFGS has no LAMMPS counterpart: a clear ConfigError, no model built."""
+
+    def refuse(config):
+        raise AssertionError("the expensive model was built")
+
+    monkeypatch.setattr(run_models, "expensive_calculator_for", refuse)
+    config = config_in(tmp_path, cheap_npz, dynamics={"integrator": "bfgs"})
+    with pytest.raises(ConfigError, match="'integrator' parameter.*--engine lammps"):
+        run(config)
+
+
+def test_an_expensive_model_that_fails_to_build_is_a_config_error(
+    tmp_path, cheap_npz, monkeypatch
+):
+    """A model that cannot be loaded ends the run before LAMMPS starts."""
+
+    def broken(config):
+        raise OSError("weights file unreadable")
+
+    monkeypatch.setattr(run_models, "expensive_calculator_for", broken)
+    with pytest.raises(ConfigError, match="could not be built.*weights file"):
+        run(config_in(tmp_path, cheap_npz))
