@@ -59,7 +59,10 @@ def test_callable_chunk_source_multi_output(smooth_5d):
 def test_ensemble_and_clipping_stream_too(runge):
     """Ensemble posterior and percentile clipping give the in-memory answer."""
     X, y = runge
-    for params in ({"posterior": "ensemble"}, {"percentile_clipping": 2.5}):
+    for params in (
+        {"posterior": "ensemble"},
+        {"posterior": "hypercube", "percentile_clipping": 2.5},
+    ):
         assert_same_model(
             POPSRegressor(**params).fit_chunks(chunked(X, y)),
             POPSRegressor(**params).fit(X, y),
