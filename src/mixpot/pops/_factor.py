@@ -58,14 +58,33 @@ def _gram(chunks, n_features: int, n_targets: int) -> tuple[np.ndarray, int]:
     gram = np.zeros((n_cols, n_cols))
     n_rows = 0
     for X_np, y_nk, w_n in chunks():
+        n_rows += len(w_n)
+        if np.all(w_n == 1.0):
+            _add_unweighted(gram, X_np, y_nk)
+            continue
         root_w_n = np.sqrt(w_n)[:, None]
         block = np.empty((len(w_n), n_cols))
         block[:, :1] = root_w_n
         np.multiply(X_np, root_w_n, out=block[:, 1 : 1 + n_features])
         np.multiply(y_nk, root_w_n, out=block[:, 1 + n_features :])
         gram += block.T @ block  # numpy takes the symmetric (syrk) route
-        n_rows += len(w_n)
     return gram, n_rows
+
+
+def _add_unweighted(gram: np.ndarray, X_np: np.ndarray, y_nk: np.ndarray) -> None:
+    """The Gram blocks of ``[1, X, y]`` without copying X."""
+    p = X_np.shape[1]
+    x_sum_p, y_sum_k = X_np.sum(axis=0), y_nk.sum(axis=0)
+    xy_pk = X_np.T @ y_nk
+    gram[0, 0] += len(X_np)
+    gram[0, 1 : 1 + p] += x_sum_p
+    gram[1 : 1 + p, 0] += x_sum_p
+    gram[0, 1 + p :] += y_sum_k
+    gram[1 + p :, 0] += y_sum_k
+    gram[1 : 1 + p, 1 : 1 + p] += X_np.T @ X_np  # syrk
+    gram[1 : 1 + p, 1 + p :] += xy_pk
+    gram[1 + p :, 1 : 1 + p] += xy_pk.T
+    gram[1 + p :, 1 + p :] += y_nk.T @ y_nk
 
 
 def _cholesky_if_accurate(gram: np.ndarray, n_features: int) -> np.ndarray | None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import linalg
+from scipy.linalg import blas, lapack
 
 
 def regularised_factor(R_xx: np.ndarray, ridge: float) -> np.ndarray:
@@ -39,6 +40,36 @@ def whiten(T: np.ndarray, Xc_np: np.ndarray) -> np.ndarray:
     return linalg.solve_triangular(
         T, Xc_np.T, trans="T", lower=False, check_finite=False
     ).T
+
+
+class Whitener:
+    """``z_i = T⁻ᵀ x_i`` for many rows, by multiplication where that is accurate.
+
+    OpenBLAS's triangular solve with many right-hand sides runs at about a
+    third of the speed of its triangular multiply. When ``T`` is well
+    conditioned (LAPACK's estimate of κ(T) below 1e6, so the explicit
+    inverse costs at most ~1e-10 relative accuracy) the rows are multiplied
+    by ``T⁻¹`` instead of solved; otherwise they are solved. Used for the
+    principal axes and leverages, which need no more accuracy; the box's
+    own pass keeps the solve.
+    """
+
+    def __init__(self, T: np.ndarray) -> None:
+        self.T = T
+        self._inverse = None
+        if len(T):
+            rcond, info = lapack.dtrcon(np.asfortranarray(T), norm="1", uplo="U")
+            if info == 0 and rcond > 1e-6:
+                self._inverse = linalg.solve_triangular(
+                    T, np.eye(len(T)), check_finite=False
+                )
+
+    def __call__(self, Xc_np: np.ndarray) -> np.ndarray:
+        if self._inverse is None:
+            return whiten(self.T, Xc_np)
+        # (X T⁻¹)ᵀ = T⁻ᵀ Xᵀ; Xᵀ of a C-ordered X is Fortran-ordered: no copy.
+        Z_pn = blas.dtrmm(1.0, self._inverse, Xc_np.T, side=0, lower=0, trans_a=1)
+        return Z_pn.T
 
 
 def correction_scales(
@@ -123,12 +154,15 @@ class TargetPosterior:
         """Base-fit residuals ``e_i`` of one chunk."""
         return (y_n - self.y_mean) - Xc_np @ self.coef
 
-    def scales(self, Xc_np: np.ndarray, y_n: np.ndarray, keep=None) -> tuple:
+    def scales(
+        self, Xc_np: np.ndarray, y_n: np.ndarray, keep=None, whitener=None
+    ) -> tuple:
         """Whitened rows and correction scales ``e_i / h_i`` of one chunk.
 
-        ``keep``, a list, receives the chunk's leverages ``h_i``.
+        ``keep``, a list, receives the chunk's leverages ``h_i``;
+        ``whitener`` (a :class:`Whitener`) replaces the triangular solve.
         """
-        Z_np = whiten(self.T, Xc_np)
+        Z_np = whiten(self.T, Xc_np) if whitener is None else whitener(Xc_np)
         residual_n = self.residuals(Xc_np, y_n)
         leverage_n = np.einsum("np,np->n", Z_np, Z_np)
         if keep is not None:
@@ -145,10 +179,13 @@ class SecondMoment:
         self._Mz = np.zeros((p, p))
         self._sum_weights = 0.0
         self.leverages: list[np.ndarray] | None = [] if keep_leverages else None
+        self._whitener = Whitener(target.T)
 
     def add(self, Xc_np: np.ndarray, y_n: np.ndarray, w_n: np.ndarray) -> None:
         """Fold one chunk in."""
-        Z_np, scale_n = self.target.scales(Xc_np, y_n, self.leverages)
+        Z_np, scale_n = self.target.scales(
+            Xc_np, y_n, self.leverages, self._whitener
+        )
         Z_np *= (np.sqrt(w_n) * scale_n)[:, None]
         self._Mz += Z_np.T @ Z_np  # numpy takes the symmetric (syrk) route
         self._sum_weights += float(w_n.sum())
