@@ -19,10 +19,11 @@ Every method fits an intercept (the feature maps have no constant column).
 Cases: (a) Runge's function with a degree-9 Legendre basis, (b) a smooth 5-D
 function with cubic polynomial features, (c) tanh random features of a smooth
 20-D function, (d) extrapolation: case (b)'s function trained on the part
-of the cube with x₀ ≤ 0.5 and tested on all of it. Run ``python benchmarks/pops_coverage.py`` (full sizes, a few
-minutes) or with ``--quick`` for a smoke run. Fit times (wall and CPU, all
-threads) are the best of 5 untraced runs for (a) and (b), of 3 for (c), the
-methods taking turns; peak memory comes from a separate run under tracemalloc
+of the cube with x₀ ≤ 0.5 and tested on all of it. Run
+``python benchmarks/pops_coverage.py`` (full sizes, a few minutes) or with
+``--quick`` for a smoke run. Fit times (wall and CPU, all threads) are the
+best of 5 untraced runs for (a), (b) and (d), of 3 for (c), the methods
+taking turns; peak memory comes from a separate run under tracemalloc
 and counts what the fit allocates beyond its inputs.
 """
 
@@ -108,7 +109,7 @@ def runge_case(n_train: int, n_test: int) -> Case:
 
 
 def smooth_5d_target(x: np.ndarray) -> np.ndarray:
-    """The smooth 5-D function of cases (b) and (d)."""
+    """Evaluate the smooth 5-D function of cases (b) and (d)."""
     return np.exp(0.7 * (x[:, 0] - x[:, 1])) * np.sin(2.0 * x[:, 2] + x[:, 3]) + np.cos(
         1.5 * x[:, 4] + x[:, 0]
     )
@@ -347,7 +348,7 @@ def case_table(results: dict[str, dict | str]) -> str:
 
 
 def goal_lines(case: Case, results: dict[str, dict | str]) -> list[str]:
-    """The issue's goals for this case, each with met / NOT met."""
+    """List the issue's goals for this case, each with met / NOT met."""
     conformal = results.get(CONFORMAL)
     conformal = conformal if isinstance(conformal, dict) else None
     lines = []

@@ -72,7 +72,7 @@ def _gram(chunks, n_features: int, n_targets: int) -> tuple[np.ndarray, int]:
 
 
 def _add_unweighted(gram: np.ndarray, X_np: np.ndarray, y_nk: np.ndarray) -> None:
-    """The Gram blocks of ``[1, X, y]`` without copying X."""
+    """Add the Gram blocks of ``[1, X, y]`` without copying X."""
     p = X_np.shape[1]
     x_sum_p, y_sum_k = X_np.sum(axis=0), y_nk.sum(axis=0)
     xy_pk = X_np.T @ y_nk

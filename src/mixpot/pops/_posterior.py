@@ -183,9 +183,7 @@ class SecondMoment:
 
     def add(self, Xc_np: np.ndarray, y_n: np.ndarray, w_n: np.ndarray) -> None:
         """Fold one chunk in."""
-        Z_np, scale_n = self.target.scales(
-            Xc_np, y_n, self.leverages, self._whitener
-        )
+        Z_np, scale_n = self.target.scales(Xc_np, y_n, self.leverages, self._whitener)
         Z_np *= (np.sqrt(w_n) * scale_n)[:, None]
         self._Mz += Z_np.T @ Z_np  # numpy takes the symmetric (syrk) route
         self._sum_weights += float(w_n.sum())
