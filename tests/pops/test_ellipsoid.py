@@ -29,7 +29,7 @@ def test_every_posterior_covers_weighted_multi_output_rows(
 
 
 def test_the_tightest_row_sets_the_radius(runge):
-    """k is the smallest covering factor: one row touches its bound."""
+    """The covering factor k is the smallest: one row touches its bound."""
     X, y = runge
     model = POPSRegressor().fit(X, y)
     lower, upper = model.predict_bounds(X)

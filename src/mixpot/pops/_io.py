@@ -51,8 +51,6 @@ def load(cls, path: Path):
     archive = _read_any_version(path)
     params = json.loads(str(archive["params"]))
     params["std_components"] = tuple(params["std_components"])
-    if "posterior" not in params or int(archive["format_version"]) == 1:
-        params.setdefault("posterior", "hypercube")
     model = cls(**params)
     targets = [
         _read_target(archive, k, model.posterior)
