@@ -280,7 +280,14 @@ def evaluate(name: str, case: Case) -> dict:
             test.lower[case.outside],
             test.upper[case.outside],
         )
+    ratios = None
+    if name == MIXPOT:
+        # |e_i| / √(x_iᵀCx_i) on the training rows; the largest is k.
+        k = fitted.posteriors_[0].radius
+        half = (train.upper - train.lower) / 2
+        ratios = np.abs(case.y_train - train.mean) / half * k
     return {
+        "covering_ratios": ratios,
         "train_coverage": coverage(case.y_train, train.lower, train.upper),
         "train_coverage_tolerant": _tolerant_coverage(case.y_train, train),
         **scores,
@@ -406,6 +413,13 @@ def goal_lines(case: Case, results: dict[str, dict | str]) -> list[str]:
                     f"{hard:.3f} vs conformal's {goal:.3f})"
                 )
     mixpot = results.get(MIXPOT)
+    if isinstance(mixpot, dict) and mixpot["covering_ratios"] is not None:
+        quantiles = np.percentile(mixpot["covering_ratios"], [50, 90, 99, 99.9, 100])
+        lines.append(
+            "- what sets the ellipsoid's k: |e_i| / √(x_iᵀCx_i) on the training "
+            "rows has median {:.3g}, 90% {:.3g}, 99% {:.3g}, 99.9% {:.3g}, "
+            "max (= k) {:.3g}".format(*quantiles)
+        )
     if case.is_large and isinstance(mixpot, dict):
         for reference_name in (POPS_DEFAULT, "popsregression leverage_percentile=0"):
             reference = results.get(reference_name)

@@ -82,7 +82,7 @@ def test_inconsistent_chunks_are_refused(runge):
     X, y = runge
     parts = chunked(X, y)
     parts[1] = (parts[1][0][:, :-1], parts[1][1])
-    with pytest.raises(ValueError, match="chunk 1 has 8 features"):
+    with pytest.raises(ValueError, match="Got chunk 1 has 8 features"):
         POPSRegressor().fit_chunks(parts)
     calls = []
 

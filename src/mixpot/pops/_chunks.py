@@ -26,6 +26,7 @@ class ChunkSource:
                 f"{type(chunks).__name__}."
             )
         self._owner = owner
+        self._start = f"The 'chunks' parameter of {owner}.fit_chunks must"
         self._layout: tuple[int, int] | None = None
         self._rows_per_pass: int | None = None
 
@@ -35,7 +36,7 @@ class ChunkSource:
             X, y_nk, w_n, y_ndim = self._validate(item, 0)
             self._layout = (X.shape[1], y_nk.shape[1])
             return X, y_nk, w_n, y_ndim
-        raise ValueError("chunks yielded no chunk: nothing to fit.")
+        raise ValueError(f"{self._start} yield at least one chunk. Got none.")
 
     def __call__(self):
         n_rows = 0
@@ -47,15 +48,16 @@ class ChunkSource:
             self._rows_per_pass = n_rows
         elif n_rows != self._rows_per_pass:
             raise ValueError(
-                f"chunks gave {n_rows} rows on a later pass but "
-                f"{self._rows_per_pass} on the first: the chunk source must "
-                "replay the same rows on every call."
+                f"{self._start} replay the same rows on every call. Got "
+                f"{n_rows} rows on a later pass and {self._rows_per_pass} on "
+                "the first."
             )
 
     def _validate(self, item, index: int):
         if not isinstance(item, tuple | list) or len(item) not in (2, 3):
             raise ValueError(
-                f"chunk {index} must be a tuple (X, y) or (X, y, sample_weight)."
+                f"{self._start} yield tuples (X, y) or (X, y, sample_weight). "
+                f"Got {type(item).__name__} as chunk {index}."
             )
         X = check_array(item[0], dtype=np.float64, input_name=f"X of chunk {index}")
         y = check_array(
@@ -63,15 +65,19 @@ class ChunkSource:
         )
         if y.ndim not in (1, 2) or len(y) != len(X):
             raise ValueError(
-                f"y of chunk {index} must have {len(X)} rows like its X; "
-                f"got shape {y.shape}."
+                f"{self._start} yield y with as many rows as X. Got y of shape "
+                f"{y.shape} for {len(X)} rows of X in chunk {index}."
             )
         y_nk = as_target_matrix(y)
         if self._layout is not None and (X.shape[1], y_nk.shape[1]) != self._layout:
             raise ValueError(
-                f"chunk {index} has {X.shape[1]} features and {y_nk.shape[1]} "
-                f"targets; the first chunk had {self._layout[0]} and "
-                f"{self._layout[1]}."
+                f"{self._start} yield chunks of one layout. Got chunk {index} "
+                f"has {X.shape[1]} features and {y_nk.shape[1]} targets; the "
+                f"first chunk had {self._layout[0]} and {self._layout[1]}."
             )
-        w_n = check_sample_weight(item[2] if len(item) == 3 else None, len(X))
+        w_n = check_sample_weight(
+            item[2] if len(item) == 3 else None,
+            len(X),
+            f"{self._owner}.fit_chunks (chunk {index})",
+        )
         return X, y_nk, w_n, y.ndim

@@ -42,7 +42,10 @@ def factorise(chunks, n_features: int, n_targets: int) -> tuple[CentredFactors, 
     """Centred factors of the data and its number of rows."""
     gram, n_rows = _gram(chunks, n_features, n_targets)
     if n_rows == 0:
-        raise ValueError("The chunk source yielded no rows: nothing to fit.")
+        raise ValueError(
+            "The 'chunks' parameter of POPSRegressor.fit_chunks must yield at "
+            "least one row. Got none."
+        )
     R = _cholesky_if_accurate(gram, n_features)
     if R is not None:
         return centred_blocks(R, n_features), n_rows

@@ -81,7 +81,10 @@ def centred_blocks(R: np.ndarray, n_features: int) -> CentredFactors:
     # Row 0 is the projection on √w: it holds Σw and the weighted means.
     sqrt_sum_w = R[0, 0]
     if sqrt_sum_w == 0.0:
-        raise ValueError("The sum of sample_weight is zero: nothing to fit.")
+        raise ValueError(
+            "The 'sample_weight' parameter of POPSRegressor must have a "
+            "positive sum. Got zero: nothing to fit."
+        )
     x_mean_p = R[0, 1 : 1 + p] / sqrt_sum_w
     y_mean_k = R[0, 1 + p :] / sqrt_sum_w
     return CentredFactors(
