@@ -29,6 +29,9 @@ class PosteriorPredictions:
             Also return the std σ: the square root of the sum of the
             variances named in ``std_components`` (by default
             misspecification + epistemic; see :meth:`predict_std_components`).
+            For the ellipsoid the misspecification part is the std of a
+            uniform law inside it, ``k √(xᵀCx / (R + 2))``: the bounds'
+            half-width over ``√(R + 2)``.
 
         Returns
         -------
@@ -94,7 +97,9 @@ class PosteriorPredictions:
         groups left out when ``fit`` had ``groups``). The quantiles are
         computed at fit for coverages 0.001 … 0.999; ``coverage`` is rounded
         up to the next 0.001. ``q`` is infinite when there are too few rows
-        for the coverage (``⌈(n + 1)·coverage⌉ > n``).
+        for the coverage (``⌈(n + 1)·coverage⌉ > n``). Only those 999
+        quantiles are stored per target; the fit holds the N scores (O(N)
+        floats) while it computes them.
 
         What it guarantees: approximately the asked marginal coverage for
         new points exchangeable with the training rows (drawn from the same
