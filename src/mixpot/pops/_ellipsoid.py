@@ -51,12 +51,15 @@ class TriangularForm:
             self._square = np.asfortranarray(U_rp[:, : self.n_modes])
             self._rest = U_rp[:, self.n_modes :]
 
-    def __call__(self, Xc_np: np.ndarray) -> np.ndarray:
+    def __call__(self, Xc_np: np.ndarray, overwrite: bool = False) -> np.ndarray:
+        """``xᵀCx`` per row; ``overwrite`` lets the multiply reuse ``Xc_np``."""
         if self.n_modes == 0:
             return np.zeros(len(Xc_np))
         r = self.n_modes
         head_rn = np.ascontiguousarray(Xc_np[:, :r]).T
-        Ux_rn = blas.dtrmm(1.0, self._square, head_rn, side=0, lower=0)
+        Ux_rn = blas.dtrmm(
+            1.0, self._square, head_rn, side=0, lower=0, overwrite_b=overwrite
+        )
         if self._rest.shape[1]:
             Ux_rn += self._rest @ Xc_np[:, r:].T
         return np.einsum("rn,rn->n", Ux_rn, Ux_rn)
@@ -74,16 +77,34 @@ class EllipsoidRadius:
         self.forms: list[np.ndarray] = []
         self.weights: list[np.ndarray] = []
 
-    def add(self, Xc_np: np.ndarray, y_n: np.ndarray, w_n: np.ndarray) -> None:
-        """Fold one chunk in (rows of zero weight do not set ``k``)."""
-        residual_n = self.target.residuals(Xc_np, y_n)
-        form_n = self._form(Xc_np)
+    def add(
+        self,
+        X_np: np.ndarray,
+        x_mean_p: np.ndarray,
+        y_n: np.ndarray,
+        w_n: np.ndarray,
+        residual_n: np.ndarray | None = None,
+    ) -> None:
+        """Fold one chunk in (rows of zero weight do not set ``k``).
+
+        ``residual_n``, when pass 2 kept it, saves recomputing ``e_i``.
+        """
+        Xc_np = X_np - x_mean_p
+        if residual_n is None:
+            residual_n = self.target.residuals(Xc_np, y_n)
+        form_n = self._form(Xc_np, overwrite=True)  # Xc_np is ours
         if self.keep_rows:
             self.residuals.append(residual_n)
             self.forms.append(form_n)
             self.weights.append(w_n)
         used = w_n > 0
-        ratio = covering_ratio(residual_n[used], form_n[used], Xc_np, used, self.target)
+        used_rows = np.flatnonzero(used)
+        ratio = covering_ratio(
+            residual_n[used],
+            form_n[used],
+            lambda index: X_np[used_rows[index]] - x_mean_p,
+            self.target,
+        )
         if len(ratio):
             self._k2 = max(self._k2, float(ratio.max()))
 
@@ -100,14 +121,14 @@ class EllipsoidRadius:
 def covering_ratio(
     residual_n: np.ndarray,
     form_n: np.ndarray,
-    Xc_np: np.ndarray,
-    used_n: np.ndarray,
+    centred_rows,
     target: TargetPosterior,
 ) -> np.ndarray:
     """``e_i² / (x_iᵀ C x_i)``; rows the posterior cannot move are skipped.
 
     A row with ``x_iᵀ C x_i`` below 1e-24 of ``|x_i − x̄|²`` times C's largest
-    eigenvalue lies in no principal direction: its residual is round-off
+    eigenvalue lies in no principal direction (``centred_rows(index)`` gives
+    those rows of ``x − x̄``): its residual is round-off
     (its correction was zero, or dropped with the modes below
     ``mode_threshold``) and it cannot set ``k``.
     """
@@ -117,7 +138,7 @@ def covering_ratio(
         # Only rows far below the chunk's largest form can fail the test.
         suspect = np.flatnonzero(form_n < 1e-12 * form_n.max())
         if len(suspect):
-            rows = Xc_np[used_n][suspect]
+            rows = centred_rows(suspect)
             norm2 = np.einsum("np,np->n", rows, rows)
             movable[suspect] = form_n[suspect] > 1e-24 * scale**2 * norm2
     return residual_n[movable] ** 2 / form_n[movable]

@@ -106,7 +106,7 @@ def fit_posteriors(
         chunks, targets, factors.x_mean, mode_threshold, fused
     )
     if kind == "ellipsoid":
-        radii = _find_radius(chunks, targets, factors.x_mean, fused)
+        radii = _find_radius(chunks, targets, factors.x_mean, fused, moments)
         if fused:
             _scores_from_passes(targets, moments, radii, std_components, centring)
     else:
@@ -127,10 +127,12 @@ def _find_principal_axes(
     keep_leverages: bool,
 ) -> list[SecondMoment]:
     moments = [SecondMoment(target, keep_leverages) for target in targets]
+    last = len(moments) - 1
     for X_np, y_nk, w_n in chunks():
         Xc_np = X_np - x_mean_p
         for k, moment in enumerate(moments):
-            moment.add(Xc_np, y_nk[:, k], w_n)
+            # The last target may whiten the centred copy in place.
+            moment.add(Xc_np, y_nk[:, k], w_n, overwrite=k == last)
     for target, moment in zip(targets, moments, strict=True):
         target.modes = moment.principal_axes(mode_threshold)
     return moments
@@ -141,12 +143,14 @@ def _find_radius(
     targets: list[TargetPosterior],
     x_mean_p: np.ndarray,
     keep_rows: bool,
+    moments: list[SecondMoment],
 ) -> list[EllipsoidRadius]:
     radii = [EllipsoidRadius(target, keep_rows) for target in targets]
-    for X_np, y_nk, w_n in chunks():
-        Xc_np = X_np - x_mean_p
+    for index, (X_np, y_nk, w_n) in enumerate(chunks()):
         for k, radius in enumerate(radii):
-            radius.add(Xc_np, y_nk[:, k], w_n)
+            kept = moments[k].residuals
+            residual_n = kept[index] if kept else None
+            radius.add(X_np, x_mean_p, y_nk[:, k], w_n, residual_n)
     for radius in radii:
         radius.finish()
     return radii

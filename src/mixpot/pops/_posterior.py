@@ -64,11 +64,20 @@ class Whitener:
                     T, np.eye(len(T)), check_finite=False
                 )
 
-    def __call__(self, Xc_np: np.ndarray) -> np.ndarray:
+    def __call__(self, Xc_np: np.ndarray, overwrite: bool = False) -> np.ndarray:
+        """Whitened rows; ``overwrite`` lets the multiply reuse ``Xc_np``."""
         if self._inverse is None:
             return whiten(self.T, Xc_np)
         # (X T⁻¹)ᵀ = T⁻ᵀ Xᵀ; Xᵀ of a C-ordered X is Fortran-ordered: no copy.
-        Z_pn = blas.dtrmm(1.0, self._inverse, Xc_np.T, side=0, lower=0, trans_a=1)
+        Z_pn = blas.dtrmm(
+            1.0,
+            self._inverse,
+            Xc_np.T,
+            side=0,
+            lower=0,
+            trans_a=1,
+            overwrite_b=overwrite,
+        )
         return Z_pn.T
 
 
@@ -155,18 +164,28 @@ class TargetPosterior:
         return (y_n - self.y_mean) - Xc_np @ self.coef
 
     def scales(
-        self, Xc_np: np.ndarray, y_n: np.ndarray, keep=None, whitener=None
+        self,
+        Xc_np: np.ndarray,
+        y_n: np.ndarray,
+        keep=None,
+        whitener=None,
+        overwrite: bool = False,
     ) -> tuple:
         """Whitened rows and correction scales ``e_i / h_i`` of one chunk.
 
-        ``keep``, a list, receives the chunk's leverages ``h_i``;
-        ``whitener`` (a :class:`Whitener`) replaces the triangular solve.
+        ``keep``, a pair of lists, receives the chunk's leverages ``h_i`` and
+        residuals ``e_i``; ``whitener`` (a :class:`Whitener`) replaces the
+        triangular solve, and may overwrite ``Xc_np`` if ``overwrite``.
         """
-        Z_np = whiten(self.T, Xc_np) if whitener is None else whitener(Xc_np)
         residual_n = self.residuals(Xc_np, y_n)
+        if whitener is None:
+            Z_np = whiten(self.T, Xc_np)
+        else:
+            Z_np = whitener(Xc_np, overwrite)
         leverage_n = np.einsum("np,np->n", Z_np, Z_np)
         if keep is not None:
-            keep.append(leverage_n)
+            keep[0].append(leverage_n)
+            keep[1].append(residual_n)
         return Z_np, correction_scales(residual_n, leverage_n, self.leverage_floor)
 
 
@@ -178,12 +197,21 @@ class SecondMoment:
         p = len(target.coef)
         self._Mz = np.zeros((p, p))
         self._sum_weights = 0.0
-        self.leverages: list[np.ndarray] | None = [] if keep_leverages else None
+        self.keep_rows = keep_leverages
+        self.leverages: list[np.ndarray] = []
+        self.residuals: list[np.ndarray] = []
         self._whitener = Whitener(target.T)
 
-    def add(self, Xc_np: np.ndarray, y_n: np.ndarray, w_n: np.ndarray) -> None:
-        """Fold one chunk in."""
-        Z_np, scale_n = self.target.scales(Xc_np, y_n, self.leverages, self._whitener)
+    def add(
+        self,
+        Xc_np: np.ndarray,
+        y_n: np.ndarray,
+        w_n: np.ndarray,
+        overwrite: bool = False,
+    ) -> None:
+        """Fold one chunk in (``overwrite``: ``Xc_np`` may be reused)."""
+        keep = (self.leverages, self.residuals) if self.keep_rows else None
+        Z_np, scale_n = self.target.scales(Xc_np, y_n, keep, self._whitener, overwrite)
         Z_np *= (np.sqrt(w_n) * scale_n)[:, None]
         self._Mz += Z_np.T @ Z_np  # numpy takes the symmetric (syrk) route
         self._sum_weights += float(w_n.sum())
