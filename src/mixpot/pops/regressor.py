@@ -67,10 +67,12 @@ class POPSRegressor(PosteriorPredictions, RegressorMixin, BaseEstimator):
         independent of the number of rows. "ensemble": the corrections
         themselves (memory O(N·R); bounds are their extremes). The default
         is the ellipsoid because, on ``benchmarks/pops_coverage.py``, it
-        covers as the box does (training coverage 1 by construction, test
-        coverage ≥ 0.99) at a half-width that does not grow with the number
-        of modes: width ÷ RMSE about 2–5× smaller than the box's at P = 56
-        and 500 (see ``benchmarks/README.md``).
+        covers the training rows as the box does (by construction) and
+        ≥ 0.99 of the test points in all four cases, at a half-width that
+        does not grow with the number of modes: width ÷ RMSE 3.4, 5.1, 10.8
+        against the box's 4.3, 8.5, 22.7 at P = 9, 55, 500 (1.3–2.1×
+        narrower). The box covers more of the hardest test points (1.00
+        against 0.945–0.999); see ``benchmarks/README.md``.
     percentile_clipping : float in [0, 50), default=0.0
         Clip the box to these weighted percentiles of the projections (and
         100 minus it). Any value above 0 gives up guaranteed training
