@@ -59,7 +59,10 @@ def test_callable_chunk_source_multi_output(smooth_5d):
 def test_ensemble_and_clipping_stream_too(runge):
     """Ensemble posterior and percentile clipping give the in-memory answer."""
     X, y = runge
-    for params in ({"posterior": "ensemble"}, {"percentile_clipping": 2.5}):
+    for params in (
+        {"posterior": "ensemble"},
+        {"posterior": "hypercube", "percentile_clipping": 2.5},
+    ):
         assert_same_model(
             POPSRegressor(**params).fit_chunks(chunked(X, y)),
             POPSRegressor(**params).fit(X, y),
@@ -79,7 +82,7 @@ def test_inconsistent_chunks_are_refused(runge):
     X, y = runge
     parts = chunked(X, y)
     parts[1] = (parts[1][0][:, :-1], parts[1][1])
-    with pytest.raises(ValueError, match="chunk 1 has 8 features"):
+    with pytest.raises(ValueError, match="Got chunk 1 has 8 features"):
         POPSRegressor().fit_chunks(parts)
     calls = []
 

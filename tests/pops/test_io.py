@@ -6,9 +6,11 @@ import pytest
 from mixpot.pops import POPSRegressor
 
 
-@pytest.mark.parametrize("posterior", ["hypercube", "ensemble"])
+@pytest.mark.parametrize("posterior", ["ellipsoid", "hypercube", "ensemble"])
 def test_round_trip_gives_identical_predictions(runge, tmp_path, posterior):
-    """A loaded model predicts, bounds and samples exactly as the saved one."""
+    """A loaded model predicts, bounds, calibrates and samples exactly as the
+    saved one, with its posterior.
+    """
     X, y = runge
     model = POPSRegressor(posterior=posterior, std_components=("misspecification",))
     model.fit(X, y)
@@ -26,6 +28,37 @@ def test_round_trip_gives_identical_predictions(runge, tmp_path, posterior):
         loaded.sample_parameters(5, random_state=1)[0],
         model.sample_parameters(5, random_state=1)[0],
     )
+    np.testing.assert_array_equal(
+        loaded.predict_interval(X)[0], model.predict_interval(X)[0]
+    )
+    assert loaded.posteriors_[0].kind == posterior
+
+
+def test_format_1_files_still_load(runge, tmp_path):
+    """A file of format version 1 (box, no calibration) loads and predicts its
+    bounds; predict_interval then asks for a refit.
+    """
+    X, y = runge
+    model = POPSRegressor(posterior="hypercube").fit(X, y)
+    path = model.save(tmp_path / "new.npz")
+    arrays = {
+        name: value
+        for name, value in np.load(path).items()
+        if name.split("/")[-1]
+        not in ("kind", "axis_scale", "radius", "interval_quantiles")
+    }
+    arrays["format_version"] = np.array(1)
+    old = tmp_path / "old.npz"
+    np.savez(old, **arrays)
+    loaded = POPSRegressor.load(old)
+    assert loaded.posterior == "hypercube"
+    for a, b in zip(loaded.predict_bounds(X), model.predict_bounds(X), strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(
+        ValueError,
+        match="format-1 file, which holds no leave-one-out calibration: refit",
+    ):
+        loaded.predict_interval(X)
 
 
 def test_multi_output_round_trip(smooth_5d, tmp_path):

@@ -48,7 +48,7 @@ def test_bounds_are_exact_extremes_of_the_box(runge):
     and the corners of the box reach them.
     """
     X, y = runge
-    model = POPSRegressor().fit(X, y)
+    model = POPSRegressor(posterior="hypercube").fit(X, y)
     coefs, intercepts = model.sample_parameters(5000, random_state=0)
     predictions = X[:50] @ coefs.T + intercepts
     lower, upper = model.predict_bounds(X[:50])
@@ -97,10 +97,13 @@ def test_exact_fit_gives_zero_width_bounds():
     assert np.max(upper - lower) < 1e-8
 
 
-def test_misspecification_std_matches_box(runge):
-    """The misspecification std is the RMS deviation over the uniform box."""
+@pytest.mark.parametrize("posterior", ["hypercube", "ellipsoid"])
+def test_misspecification_std_matches_the_uniform_law(runge, posterior):
+    """The misspecification std is the RMS deviation of the members drawn
+    uniformly in the box or the ellipsoid.
+    """
     X, y = runge
-    model = POPSRegressor().fit(X, y)
+    model = POPSRegressor(posterior=posterior).fit(X, y)
     coefs, intercepts = model.sample_parameters(20000, random_state=1)
     deviation = X[:5] @ coefs.T + intercepts - model.predict(X[:5])[:, None]
     expected = np.sqrt(np.mean(deviation**2, axis=1))
@@ -178,8 +181,8 @@ def test_integer_weights_equal_repeated_rows(runge):
 def test_percentile_clipping_narrows_the_box(runge):
     """Clipping to the 5th/95th percentiles narrows the bounds."""
     X, y = runge
-    full = POPSRegressor().fit(X, y)
-    clipped = POPSRegressor(percentile_clipping=5).fit(X, y)
+    full = POPSRegressor(posterior="hypercube").fit(X, y)
+    clipped = POPSRegressor(posterior="hypercube", percentile_clipping=5).fit(X, y)
     width_full = np.subtract(*full.predict_bounds(X)[::-1])
     width_clipped = np.subtract(*clipped.predict_bounds(X)[::-1])
     assert np.all(width_clipped <= width_full + 1e-12)
@@ -216,7 +219,7 @@ def test_ill_conditioned_design_keeps_full_precision():
 def test_sample_parameters_are_reproducible_and_in_the_box(runge):
     """Seeded draws repeat exactly and lie in the box."""
     X, y = runge
-    model = POPSRegressor().fit(X, y)
+    model = POPSRegressor(posterior="hypercube").fit(X, y)
     coefs, intercepts = model.sample_parameters(100, random_state=3)
     again, _ = model.sample_parameters(100, random_state=3)
     np.testing.assert_array_equal(coefs, again)

@@ -20,10 +20,22 @@ def data():
         (lambda X, y, w: (X, np.full_like(y, np.inf), w), "Input y contains infinity"),
         (lambda X, y, w: (X, y[:-1], w), "inconsistent numbers of samples"),
         (lambda X, y, w: (X[:0], y[:0], None), "0 sample"),
-        (lambda X, y, w: (X, y, -w), "sample_weight must be non-negative"),
-        (lambda X, y, w: (X, y, 0 * w), "sample_weight is zero for every row"),
-        (lambda X, y, w: (X, y, w[:-2]), r"sample_weight must have shape \(30,\)"),
-        (lambda X, y, w: (X, y, w * np.nan), "sample_weight contains NaN"),
+        (
+            lambda X, y, w: (X, y, -w),
+            "'sample_weight' parameter of POPSRegressor.fit must be non-negative. Got",
+        ),
+        (
+            lambda X, y, w: (X, y, 0 * w),
+            "'sample_weight' .* must have a positive entry",
+        ),
+        (
+            lambda X, y, w: (X, y, w[:-2]),
+            r"\'sample_weight\' .* must be an array of shape \(30,\)",
+        ),
+        (
+            lambda X, y, w: (X, y, w * np.nan),
+            "'sample_weight' .* must be finite. Got NaN",
+        ),
     ],
 )
 def test_bad_fit_input(data, change, message):

@@ -4,7 +4,11 @@ Layout: ``format`` (a fixed tag), ``format_version``, ``params`` (the
 constructor arguments as JSON), ``x_mean``, ``y_ndim`` and, per target k,
 arrays ``k/coef``, ``k/T``, ``k/modes``, ``k/lower``, ``k/upper``,
 ``k/scalars`` (y_mean, alpha, lambda, n_iter) and, for ensembles,
-``k/projections``, ``k/projection_weights``. Loaded with
+``k/projections``, ``k/projection_weights``. Version 2 adds per target
+``k/kind``, ``k/axis_scale``, ``k/radius`` (the ellipsoid) and
+``k/interval_quantiles``, and, for constrained fits, ``constraint_theta``
+and ``constraint_null``. Version-1 files (hypercube or ensemble, no
+calibration) still load; their ``predict_interval`` raises. Loaded with
 ``allow_pickle=False``: no code runs on load.
 """
 
@@ -16,10 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from .._npz import read_versioned, write_versioned
+from ._constraints import LinearConstraint
 from ._posterior import TargetPosterior
 
 FORMAT_TAG = "mixpot.POPSRegressor"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+OLDER_VERSIONS = (1,)
 
 
 def save(model, path: Path) -> Path:
@@ -34,23 +40,44 @@ def save(model, path: Path) -> Path:
     }
     for k, target in enumerate(model.posteriors_):
         arrays.update(_target_arrays(k, target))
+    if model._constraint is not None:
+        arrays["constraint_theta"] = model._constraint.theta
+        arrays["constraint_null"] = model._constraint.null
     return write_versioned(path, FORMAT_TAG, FORMAT_VERSION, arrays)
 
 
 def load(cls, path: Path):
     """Read a model written by :func:`save`."""
-    archive = read_versioned(path, FORMAT_TAG, FORMAT_VERSION)
+    archive = _read_any_version(path)
     params = json.loads(str(archive["params"]))
     params["std_components"] = tuple(params["std_components"])
     model = cls(**params)
     targets = [
-        _read_target(archive, k, model.posterior == "ensemble")
+        _read_target(archive, k, model.posterior)
         for k in range(int(archive["n_targets"]))
     ]
     x_mean = archive["x_mean"]
-    model.n_features_in_ = len(x_mean)
-    model._set_fitted(targets, x_mean, int(archive["y_ndim"]))
+    limit = None
+    if "constraint_null" in archive:
+        limit = LinearConstraint(
+            archive["constraint_theta"], archive["constraint_null"]
+        )
+    model.n_features_in_ = len(x_mean) if limit is None else len(limit.null)
+    model._set_fitted(targets, x_mean, int(archive["y_ndim"]), limit)
     return model
+
+
+def _read_any_version(path: Path):
+    """Read this format version, or an older one this code still understands."""
+    try:
+        return read_versioned(path, FORMAT_TAG, FORMAT_VERSION)
+    except ValueError as error:
+        for version in OLDER_VERSIONS:
+            try:
+                return read_versioned(path, FORMAT_TAG, version)
+            except ValueError:
+                continue
+        raise error
 
 
 def _target_arrays(k: int, target: TargetPosterior) -> dict[str, np.ndarray]:
@@ -63,6 +90,10 @@ def _target_arrays(k: int, target: TargetPosterior) -> dict[str, np.ndarray]:
         f"{k}/scalars": np.array(
             [target.y_mean, target.alpha, target.lambda_, target.n_iter], float
         ),
+        f"{k}/kind": np.array(target.kind),
+        f"{k}/axis_scale": target.axis_scale,
+        f"{k}/radius": np.array(target.radius),
+        f"{k}/interval_quantiles": target.interval_quantiles,
     }
     if target.is_ensemble:
         arrays[f"{k}/projections"] = target.projections
@@ -70,8 +101,10 @@ def _target_arrays(k: int, target: TargetPosterior) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _read_target(archive, k: int, is_ensemble: bool) -> TargetPosterior:
+def _read_target(archive, k: int, posterior: str) -> TargetPosterior:
     y_mean, alpha, lambda_, n_iter = archive[f"{k}/scalars"]
+    kind = str(archive[f"{k}/kind"]) if f"{k}/kind" in archive else posterior
+    is_ensemble = kind == "ensemble"
     target = TargetPosterior(
         coef=archive[f"{k}/coef"],
         y_mean=float(y_mean),
@@ -82,8 +115,12 @@ def _read_target(archive, k: int, is_ensemble: bool) -> TargetPosterior:
         modes=archive[f"{k}/modes"],
         lower=archive[f"{k}/lower"],
         upper=archive[f"{k}/upper"],
-        is_ensemble=is_ensemble,
+        kind=kind,
     )
+    if f"{k}/axis_scale" in archive:
+        target.axis_scale = archive[f"{k}/axis_scale"]
+        target.radius = float(archive[f"{k}/radius"])
+        target.interval_quantiles = archive[f"{k}/interval_quantiles"]
     if is_ensemble:
         target.projections = archive[f"{k}/projections"]
         target.projection_weights = archive[f"{k}/projection_weights"]

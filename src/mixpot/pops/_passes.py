@@ -1,8 +1,13 @@
 """The three passes over row chunks that fit a POPS posterior.
 
-1. Streaming QR of ``[√w, √w X, √w y]`` → base fit (evidence or fixed ridge).
+1. Factor of ``[√w, √w X, √w y]`` (Gram/Cholesky, or streaming QR where
+   the conditioning needs it; see :mod:`._factor`) → base fit (evidence or
+   fixed ridge).
 2. Second moment of the pointwise corrections → principal axes.
-3. Projections of the corrections on the axes → box (or ensemble).
+3. Projections of the corrections on the axes → box (or ensemble), or the
+   covering factor of the ellipsoid.
+4. Leave-one-out scores for :meth:`predict_interval` (for the ellipsoid
+   without groups this comes free from passes 2 and 3, at O(N) floats).
 
 Each pass reads every chunk once; memory is O(P²) per target plus one chunk.
 The chunk source is a callable returning a fresh iterator of validated
@@ -17,9 +22,11 @@ from collections.abc import Callable, Iterator
 import numpy as np
 from scipy import linalg
 
+from . import _conformal, _predict
+from ._ellipsoid import EllipsoidRadius
 from ._evidence import HyperPrior, fixed_ridge, maximize_evidence
+from ._factor import factorise
 from ._posterior import BoxExtremes, SecondMoment, TargetPosterior, regularised_factor
-from ._tsqr import CentredFactors, StreamingQR
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +43,18 @@ def fit_posteriors(
     prior: HyperPrior,
     alpha_init: float | None,
     lambda_init: float | None,
-    keep_projections: bool,
+    kind: str,
     percentile_clipping: float,
     mode_threshold: float,
+    std_components: tuple[str, ...],
+    group_chunks: ChunkSource | None = None,
 ) -> tuple[list[TargetPosterior], np.ndarray, int]:
-    """Run the three passes; return one posterior per target and the X mean."""
-    factors, n_rows = _factorise(chunks, n_features, n_targets)
+    """Run the passes; return one posterior per target and the X mean.
+
+    ``group_chunks``, when given, yields ``(X, y, w, groups)`` chunks holding
+    whole groups, for leave-one-group-out scores.
+    """
+    factors, n_rows = factorise(chunks, n_features, n_targets)
     variance_k = (
         np.sum(factors.R_yy**2, axis=0) + np.sum(factors.R_xy**2, axis=0)
     ) / factors.sum_weights
@@ -85,20 +98,25 @@ def fit_posteriors(
                 n_iter=solution.n_iter,
             )
         )
-    _find_principal_axes(chunks, targets, factors.x_mean, mode_threshold)
-    _find_box(chunks, targets, factors.x_mean, keep_projections, percentile_clipping)
+    for target in targets:
+        target.kind = kind
+    fused = kind == "ellipsoid" and group_chunks is None
+    centring = 1.0 / factors.sum_weights if fit_intercept else 0.0
+    moments = _find_principal_axes(
+        chunks, targets, factors.x_mean, mode_threshold, fused
+    )
+    if kind == "ellipsoid":
+        radii = _find_radius(chunks, targets, factors.x_mean, fused, moments)
+        if fused:
+            _scores_from_passes(targets, moments, radii, std_components, centring)
+    else:
+        keep = kind == "ensemble" or percentile_clipping > 0
+        _find_box(chunks, targets, factors.x_mean, keep, percentile_clipping)
+    if not fused:
+        _scores_pass(
+            group_chunks or chunks, targets, factors.x_mean, std_components, centring
+        )
     return targets, factors.x_mean, n_rows
-
-
-def _factorise(
-    chunks: ChunkSource, n_features: int, n_targets: int
-) -> tuple[CentredFactors, int]:
-    qr = StreamingQR(n_features, n_targets)
-    for X_np, y_nk, w_n in chunks():
-        qr.add(X_np, y_nk, w_n)
-    if qr.n_rows == 0:
-        raise ValueError("The chunk source yielded no rows: nothing to fit.")
-    return qr.factors(), qr.n_rows
 
 
 def _find_principal_axes(
@@ -106,14 +124,86 @@ def _find_principal_axes(
     targets: list[TargetPosterior],
     x_mean_p: np.ndarray,
     mode_threshold: float,
-) -> None:
-    moments = [SecondMoment(target) for target in targets]
+    keep_leverages: bool,
+) -> list[SecondMoment]:
+    moments = [SecondMoment(target, keep_leverages) for target in targets]
+    last = len(moments) - 1
     for X_np, y_nk, w_n in chunks():
         Xc_np = X_np - x_mean_p
         for k, moment in enumerate(moments):
-            moment.add(Xc_np, y_nk[:, k], w_n)
+            # The last target may whiten the centred copy in place.
+            moment.add(Xc_np, y_nk[:, k], w_n, overwrite=k == last)
     for target, moment in zip(targets, moments, strict=True):
         target.modes = moment.principal_axes(mode_threshold)
+    return moments
+
+
+def _find_radius(
+    chunks: ChunkSource,
+    targets: list[TargetPosterior],
+    x_mean_p: np.ndarray,
+    keep_rows: bool,
+    moments: list[SecondMoment],
+) -> list[EllipsoidRadius]:
+    radii = [EllipsoidRadius(target, keep_rows) for target in targets]
+    for index, (X_np, y_nk, w_n) in enumerate(chunks()):
+        for k, radius in enumerate(radii):
+            kept = moments[k].residuals
+            residual_n = kept[index] if kept else None
+            radius.add(X_np, x_mean_p, y_nk[:, k], w_n, residual_n)
+    for radius in radii:
+        radius.finish()
+    return radii
+
+
+def _scores_from_passes(targets, moments, radii, std_components, centring):
+    """Row leave-one-out scores of the ellipsoid from what passes 2, 3 kept."""
+    for target, moment, radius in zip(targets, moments, radii, strict=True):
+        w_n = np.concatenate(radius.weights)
+        used = w_n > 0
+        leverage_n = np.concatenate(moment.leverages)
+        residual_n = np.concatenate(radius.residuals)
+        n_modes = len(target.axis_scale)
+        parts = {
+            "misspecification": target.radius**2
+            * np.concatenate(radius.forms)
+            / (n_modes + 2),
+            "epistemic": leverage_n / target.alpha,
+            "noise": np.full(len(w_n), 1 / target.alpha),
+        }
+        sigma_n = np.sqrt(sum(parts[name] for name in std_components))
+        loo_n = _conformal.row_loo_residuals(residual_n, leverage_n, w_n, centring)
+        target.interval_quantiles = _conformal.conformal_quantiles(
+            _conformal.scores(loo_n[used], sigma_n[used])
+        )
+
+
+def _scores_pass(chunks, targets, x_mean_p, std_components, centring):
+    """Pass 4: leave-one-out (or leave-one-group-out) scores of every row."""
+    collected: list[list[np.ndarray]] = [[] for _ in targets]
+    for item in chunks():
+        X_np, y_nk, w_n = item[:3]
+        group_n = item[3] if len(item) == 4 else None
+        keep = w_n > 0
+        Xc_np = X_np - x_mean_p
+        for k, target in enumerate(targets):
+            residual_n = target.residuals(Xc_np, y_nk[:, k])
+            parts = _predict.variances(target, Xc_np)
+            sigma_n = np.sqrt(sum(parts[name] for name in std_components))
+            if group_n is None:
+                leverage_n = parts["epistemic"] * target.alpha
+                loo_n = _conformal.row_loo_residuals(
+                    residual_n, leverage_n, w_n, centring
+                )
+            else:
+                loo_n = _conformal.group_loo_residuals(
+                    target.T, Xc_np, residual_n, w_n, group_n, centring
+                )
+            collected[k].append(_conformal.scores(loo_n[keep], sigma_n[keep]))
+    for target, parts in zip(targets, collected, strict=True):
+        target.interval_quantiles = _conformal.conformal_quantiles(
+            np.concatenate(parts)
+        )
 
 
 def _find_box(

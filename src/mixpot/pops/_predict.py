@@ -5,13 +5,15 @@ With ``g = Vᵀ(x − x̄)`` the box ``[l, h]`` maps to the exact interval
 positive and negative parts of ``g`` pick the ends. The misspecification
 std is the root-mean-square deviation from ``μ`` of the prediction under a
 uniform law on the box (variance plus squared mean shift), or under the
-weighted ensemble.
+weighted ensemble. The ellipsoid ("ellipsoid", :mod:`._ellipsoid`) gives
+``μ ± k √(xᵀCx)`` and the variance of a uniform law inside it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from . import _ellipsoid
 from ._posterior import TargetPosterior, whiten
 
 # Rows of X per block when an ensemble is scanned (bounds an N × n_kept array).
@@ -25,6 +27,9 @@ def mean(target: TargetPosterior, Xc_np: np.ndarray) -> np.ndarray:
 
 def bounds(target: TargetPosterior, Xc_np: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Exact lower and upper deviations from the mean."""
+    if target.kind == "ellipsoid":
+        half = _ellipsoid.half_width(target, Xc_np)
+        return -half, half
     g_nr = Xc_np @ target.modes
     if _is_ensemble(target):
         return _ensemble_extremes(g_nr, target.projections)
@@ -36,6 +41,8 @@ def bounds(target: TargetPosterior, Xc_np: np.ndarray) -> tuple[np.ndarray, np.n
 
 def misspecification_variance(target: TargetPosterior, Xc_np: np.ndarray) -> np.ndarray:
     """Mean squared deviation from the base fit over the posterior."""
+    if target.kind == "ellipsoid":
+        return _ellipsoid.misspecification_variance(target, Xc_np)
     g_nr = Xc_np @ target.modes
     if _is_ensemble(target):
         u_nr, w_n = target.projections, target.projection_weights
@@ -50,6 +57,15 @@ def epistemic_variance(target: TargetPosterior, Xc_np: np.ndarray) -> np.ndarray
     """Bayesian-ridge parameter variance ``(x − x̄)ᵀ Σ̃ (x − x̄) / α``."""
     Z_np = whiten(target.T, Xc_np)
     return np.einsum("np,np->n", Z_np, Z_np) / target.alpha
+
+
+def variances(target: TargetPosterior, Xc_np: np.ndarray) -> dict[str, np.ndarray]:
+    """Return the three variance components of one target."""
+    return {
+        "misspecification": misspecification_variance(target, Xc_np),
+        "epistemic": epistemic_variance(target, Xc_np),
+        "noise": np.full(len(Xc_np), 1 / target.alpha),
+    }
 
 
 def _is_ensemble(target: TargetPosterior) -> bool:
@@ -68,3 +84,20 @@ def _ensemble_extremes(
             lower[block] = np.minimum(values_nm.min(axis=1), 0.0)
             upper[block] = np.maximum(values_nm.max(axis=1), 0.0)
     return lower, upper
+
+
+def draw(target: TargetPosterior, n_samples: int, rng) -> np.ndarray:
+    """Parameter vectors from the posterior of one target (seeded ``rng``).
+
+    Uniform in the ellipsoid or the box, or drawn from the weighted
+    corrections of an ensemble.
+    """
+    if target.kind == "ellipsoid":
+        return _ellipsoid.draw(target, n_samples, rng)
+    if _is_ensemble(target) and len(target.projections):
+        p = target.projection_weights / target.projection_weights.sum()
+        u_sr = target.projections[rng.choice(len(p), size=n_samples, p=p)]
+    else:
+        fraction = rng.random_sample((n_samples, len(target.lower)))
+        u_sr = target.lower + (target.upper - target.lower) * fraction
+    return target.coef + u_sr @ target.modes.T

@@ -72,23 +72,31 @@ class StreamingQR:
         n_cols = self._R.shape[1]
         R = np.zeros((n_cols, n_cols))
         R[: len(self._R)] = self._R[:n_cols]
-        p = self.n_features
-        # Row 0 is the projection on √w: it holds Σw and the weighted means.
-        sqrt_sum_w = R[0, 0]
-        if sqrt_sum_w == 0.0:
-            raise ValueError("The sum of sample_weight is zero: nothing to fit.")
-        x_mean_p = R[0, 1 : 1 + p] / sqrt_sum_w
-        y_mean_k = R[0, 1 + p :] / sqrt_sum_w
-        return CentredFactors(
-            sum_weights=sqrt_sum_w**2,
-            x_mean=x_mean_p,
-            y_mean=y_mean_k,
-            R_xx=R[1 : 1 + p, 1 : 1 + p],
-            R_xy=R[1 : 1 + p, 1 + p :],
-            R_yy=R[1 + p :, 1 + p :],
-            R_0x=R[0, 1 : 1 + p],
-            R_0y=R[0, 1 + p :],
+        return centred_blocks(R, self.n_features)
+
+
+def centred_blocks(R: np.ndarray, n_features: int) -> CentredFactors:
+    """Blocks of the square factor ``R`` of ``[√w, √w X, √w y]``."""
+    p = n_features
+    # Row 0 is the projection on √w: it holds Σw and the weighted means.
+    sqrt_sum_w = R[0, 0]
+    if sqrt_sum_w == 0.0:
+        raise ValueError(
+            "The 'sample_weight' parameter of POPSRegressor must have a "
+            "positive sum. Got zero: nothing to fit."
         )
+    x_mean_p = R[0, 1 : 1 + p] / sqrt_sum_w
+    y_mean_k = R[0, 1 + p :] / sqrt_sum_w
+    return CentredFactors(
+        sum_weights=sqrt_sum_w**2,
+        x_mean=x_mean_p,
+        y_mean=y_mean_k,
+        R_xx=R[1 : 1 + p, 1 : 1 + p],
+        R_xy=R[1 : 1 + p, 1 + p :],
+        R_yy=R[1 + p :, 1 + p :],
+        R_0x=R[0, 1 : 1 + p],
+        R_0y=R[0, 1 + p :],
+    )
 
 
 @dataclass

@@ -43,25 +43,73 @@ def _is_real(value) -> bool:
     )
 
 
-def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
+def check_sample_weight(
+    sample_weight, n_samples: int, owner: str = "POPSRegressor.fit"
+) -> np.ndarray:
     """Return float64 weights of length ``n_samples``; ones when None."""
     if sample_weight is None:
         return np.ones(n_samples)
     w_n = np.asarray(sample_weight, dtype=np.float64)
     if w_n.ndim == 0:
         w_n = np.full(n_samples, float(w_n))
+    start = f"The 'sample_weight' parameter of {owner} must be"
     if w_n.shape != (n_samples,):
         raise ValueError(
-            f"sample_weight must have shape ({n_samples},) to match X; "
-            f"got shape {w_n.shape}."
+            f"{start} an array of shape ({n_samples},) to match X. "
+            f"Got shape {w_n.shape}."
         )
     if not np.all(np.isfinite(w_n)):
-        raise ValueError("sample_weight contains NaN or infinity.")
+        raise ValueError(f"{start} finite. Got NaN or infinity.")
     if np.any(w_n < 0):
-        raise ValueError(
-            f"sample_weight must be non-negative; got a minimum of {w_n.min()}."
-        )
+        raise ValueError(f"{start} non-negative. Got a minimum of {w_n.min()}.")
     return w_n
+
+
+def check_groups(groups, n_samples: int, owner: str) -> np.ndarray | None:
+    """Return ``groups`` as an array of length ``n_samples`` (or None)."""
+    if groups is None:
+        return None
+    group_n = np.asarray(groups)
+    if group_n.shape != (n_samples,):
+        raise ValueError(
+            f"The 'groups' parameter of {owner} must be an array of shape "
+            f"({n_samples},) to match X. Got shape {group_n.shape}."
+        )
+    return group_n
+
+
+def check_estimator_params(estimator, posteriors: tuple, components: tuple) -> None:
+    """Check every constructor parameter of a POPSRegressor (at fit)."""
+    owner = type(estimator).__name__
+    check_param(owner, "fit_intercept", estimator.fit_intercept, "bool")
+    check_param(owner, "posterior", estimator.posterior, "option", posteriors)
+    check_param(owner, "percentile_clipping", estimator.percentile_clipping, "percent")
+    check_param(owner, "ridge", estimator.ridge, "optional-positive")
+    check_param(owner, "mode_threshold", estimator.mode_threshold, "positive")
+    check_param(owner, "max_iter", estimator.max_iter, "positive-int")
+    check_param(owner, "tol", estimator.tol, "non-negative")
+    for name in ("alpha_1", "alpha_2", "lambda_1", "lambda_2"):
+        check_param(owner, name, getattr(estimator, name), "non-negative")
+    for name in ("alpha_init", "lambda_init"):
+        check_param(owner, name, getattr(estimator, name), "optional-positive")
+    if estimator.chunk_size is not None:
+        check_param(owner, "chunk_size", estimator.chunk_size, "positive-int")
+    chosen = estimator.std_components
+    if (
+        not isinstance(chosen, tuple | list)
+        or not chosen
+        or any(c not in components for c in chosen)
+    ):
+        raise ValueError(
+            f"The 'std_components' parameter of {owner} must be a non-empty "
+            f"tuple drawn from {list(components)}. Got {chosen!r}."
+        )
+    if estimator.percentile_clipping > 0 and estimator.posterior == "ellipsoid":
+        raise ValueError(
+            f"The 'percentile_clipping' parameter of {owner} must be 0 with "
+            "posterior='ellipsoid' (clipping applies to the box). Got "
+            f"{estimator.percentile_clipping!r}."
+        )
 
 
 def as_target_matrix(y: np.ndarray) -> np.ndarray:

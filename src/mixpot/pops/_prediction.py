@@ -1,0 +1,240 @@
+"""What a fitted POPSRegressor predicts: mean, std, bounds, intervals, members.
+
+A mixin of :class:`~mixpot.pops.POPSRegressor`; the fit lives in
+``regressor.py``. With constraints, the posteriors live in the constraint's
+null space and rows are mapped there before prediction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _conformal, _predict
+from ._validation import check_param
+
+
+class PosteriorPredictions:
+    """Prediction methods shared by the POPS estimator (a mixin)."""
+
+    def predict(self, X, return_std: bool = False):
+        """Predict with the base fit; optionally with its std.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+        return_std : bool, default=False
+            Also return the std σ: the square root of the sum of the
+            variances named in ``std_components`` (by default
+            misspecification + epistemic; see :meth:`predict_std_components`).
+            For the ellipsoid the misspecification part is the std of a
+            uniform law inside it, ``k √(xᵀCx / (R + 2))``: the bounds'
+            half-width over ``√(R + 2)``.
+
+        Returns
+        -------
+        mean : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            ``X @ coef_ + intercept_``.
+        std : ndarray, same shape as ``mean``
+            Only when ``return_std`` is True.
+        """
+        Xc_np, offset_nk = self._centred(X)
+        mean = self._mean(Xc_np, offset_nk)
+        if not return_std:
+            return mean
+        return mean, self._std(Xc_np)
+
+    def predict_std_components(self, X) -> dict[str, np.ndarray]:
+        """Each std component separately.
+
+        Returns
+        -------
+        components : dict of str to ndarray
+            "misspecification": root-mean-square deviation of the posterior's
+            predictions from the mean: for "ellipsoid" that of θ uniform in
+            the ellipsoid, ``k √(xᵀCx / (R + 2))`` (R its dimension; the
+            half-width of the bounds is ``√(R + 2)`` times it); for
+            "hypercube" that of the uniform law on the box; for "ensemble"
+            that of the weighted corrections. "epistemic": Bayesian-ridge
+            parameter std ``sqrt(xᵀΣ̃x/α)``; "noise": ``sqrt(1/α)``. Arrays
+            have the shape of :meth:`predict`'s output.
+        """
+        parts = self._variances(self._centred(X)[0])
+        return {name: np.sqrt(value) for name, value in parts.items()}
+
+    def predict_bounds(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """Exact lower and upper POPS bounds.
+
+        The extremes of the prediction over the whole posterior (``μ ± k
+        √(xᵀCx)`` for the ellipsoid, box corners, or ensemble members),
+        computed in closed form, not sampled. Every training row of positive
+        weight lies inside its own bounds; the mean of :meth:`predict` always
+        lies between them.
+
+        Returns
+        -------
+        lower, upper : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Bounds.
+        """
+        Xc_np, offset_nk = self._centred(X)
+        lows, highs = [], []
+        for k, target in enumerate(self.posteriors_):
+            mean = _predict.mean(target, Xc_np) + offset_nk[:, k]
+            low, high = _predict.bounds(target, Xc_np)
+            lows.append(mean + low)
+            highs.append(mean + high)
+        return self._stack(lows), self._stack(highs)
+
+    def predict_interval(self, X, coverage: float = 0.95):
+        """Calibrated interval ``mean ± q · σ`` at a chosen coverage.
+
+        ``σ`` is the std of :meth:`predict` (the ``std_components`` at fit);
+        ``q`` is the finite-sample conformal quantile of the leave-one-out
+        scores ``|e_i^LOO| / σ(x_i)`` of the training rows, with the
+        leave-one-out residuals of the ridge base fit in closed form (whole
+        groups left out when ``fit`` had ``groups``). The quantiles are
+        computed at fit for coverages 0.001 … 0.999; ``coverage`` is rounded
+        up to the next 0.001. ``q`` is infinite when there are too few rows
+        for the coverage (``⌈(n + 1)·coverage⌉ > n``). Only those 999
+        quantiles are stored per target; the fit holds the N scores (O(N)
+        floats) while it computes them.
+
+        What it guarantees: approximately the asked marginal coverage for
+        new points exchangeable with the training rows (drawn from the same
+        distribution; for groups, new groups exchangeable with the training
+        groups). It is approximate because the scores come from
+        leave-one-out refits at the fitted ridge, not from independent
+        calibration data. What it does not: coverage of each point (only on
+        average over points), coverage under extrapolation or of defects,
+        structures or conditions unlike the training set. For those, the
+        covering bounds of :meth:`predict_bounds` are the safer choice.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+        coverage : float in (0, 1), default=0.95
+            Target fraction of new points inside the interval.
+
+        Returns
+        -------
+        lower, upper : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Interval ends.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from mixpot.pops import POPSRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.uniform(-1, 1, 2000)
+        >>> X, y = np.vander(x, 5), np.abs(x)
+        >>> model = POPSRegressor().fit(X[:1000], y[:1000])
+        >>> lower, upper = model.predict_interval(X[1000:], coverage=0.9)
+        >>> inside = (lower <= y[1000:]) & (y[1000:] <= upper)
+        >>> bool(0.85 < inside.mean() < 0.95)
+        True
+        """
+        owner = type(self).__name__
+        if not (
+            isinstance(coverage, float | int)
+            and not isinstance(coverage, bool)
+            and 0 < coverage < 1
+        ):
+            raise ValueError(
+                f"The 'coverage' parameter of {owner}.predict_interval must be a "
+                f"float in (0, 1). Got {coverage!r}."
+            )
+        Xc_np, offset_nk = self._centred(X)
+        if any(len(t.interval_quantiles) == 0 for t in self.posteriors_):
+            raise ValueError(
+                f"This {owner} was loaded from a format-1 file, which holds no "
+                "leave-one-out calibration: refit it to use predict_interval."
+            )
+        mean = self._mean(Xc_np, offset_nk)
+        std = self._std(Xc_np)
+        q = np.array(
+            [
+                _conformal.quantile_at(t.interval_quantiles, coverage)
+                for t in self.posteriors_
+            ]
+        )
+        half = std * (q[0] if self._y_ndim == 1 else q)
+        return mean - half, mean + half
+
+    def sample_parameters(
+        self, n_samples: int, random_state=None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Draw parameter vectors from the POPS posterior.
+
+        Uniform in the ellipsoid ("ellipsoid": typical members, not corners)
+        or in the box ("hypercube"), or drawn from the weighted corrections
+        ("ensemble"); use them to propagate the uncertainty to any quantity
+        computed from the model. With constraints, every member satisfies
+        them.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of parameter vectors.
+        random_state : int, RandomState or None, default=None
+            Seed for reproducible draws.
+
+        Returns
+        -------
+        coefs : ndarray of shape (n_samples, n_features) or
+            (n_samples, n_targets, n_features)
+            Coefficient vectors.
+        intercepts : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Matching intercepts (zeros without ``fit_intercept``).
+        """
+        check_is_fitted(self)
+        check_param(type(self).__name__, "n_samples", n_samples, "positive-int")
+        rng = check_random_state(random_state)
+        reduced = [_predict.draw(t, n_samples, rng) for t in self.posteriors_]
+        intercepts = np.stack(
+            [
+                t.y_mean - z @ self._x_mean
+                for t, z in zip(self.posteriors_, reduced, strict=True)
+            ],
+            1,
+        )
+        coefs = np.stack([self._full_coef(z, k) for k, z in enumerate(reduced)], 1)
+        if self._y_ndim == 1:
+            return coefs[:, 0], intercepts[:, 0]
+        return coefs, intercepts
+
+    def _full_coef(self, z: np.ndarray, k: int) -> np.ndarray:
+        limit = getattr(self, "_constraint", None)
+        return z if limit is None else limit.expand(z, k)
+
+    def _centred(self, X) -> tuple[np.ndarray, np.ndarray]:
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        limit = getattr(self, "_constraint", None)
+        if limit is None:
+            return X - self._x_mean, np.zeros((len(X), len(self.posteriors_)))
+        return X @ limit.null - self._x_mean, X @ limit.theta
+
+    def _mean(self, Xc_np, offset_nk):
+        return self._stack(
+            [
+                _predict.mean(t, Xc_np) + offset_nk[:, k]
+                for k, t in enumerate(self.posteriors_)
+            ]
+        )
+
+    def _std(self, Xc_np):
+        parts = self._variances(Xc_np)
+        return np.sqrt(sum(parts[name] for name in self.std_components))
+
+    def _variances(self, Xc_np: np.ndarray) -> dict[str, np.ndarray]:
+        per_target = [_predict.variances(t, Xc_np) for t in self.posteriors_]
+        return {
+            name: self._stack([parts[name] for parts in per_target])
+            for name in per_target[0]
+        }
+
+    def _stack(self, columns: list[np.ndarray]) -> np.ndarray:
+        return columns[0] if self._y_ndim == 1 else np.stack(columns, axis=1)
