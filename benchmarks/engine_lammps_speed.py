@@ -64,12 +64,12 @@ NODE_CORES, ALLOCATION_CORES = 64, 1024
 
 
 def expensive_model(name: str):
-    """SevenNet-0, or the shipped W_2940_2017_2 SNAP."""
+    """SevenNet-0, or the shipped W_2940_2017_2 SNAP (an ASE calculator)."""
     if name == "sevennet":
         return sevennet()
     from mixpot.models import shipped_tungsten
 
-    return shipped_tungsten()
+    return shipped_tungsten().calculator(uncertainty=False)
 
 
 def moving(atoms: Atoms, seed: int = 0) -> Atoms:

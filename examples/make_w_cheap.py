@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from mixpot.descriptors import SNAP, ZBLBaseline
-from mixpot.distill import Recipe
+from mixpot.distill import quick_tungsten_recipe
 from mixpot.distill.fitting import FitSettings
 from mixpot.distill.pipeline import DistillConfig, distil
 from mixpot.potentials import LinearPotential
@@ -24,18 +24,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def main(out: Path = HERE / "w_cheap_2j6.npz") -> Path:
-    recipe = Recipe(
-        ["W"],
-        "bcc",
-        None,
-        repeat=2,
-        temperatures=[300.0, 1200.0],
-        n_frames=6,
-        timestep=2.0,
-        frame_interval=40.0,
-        n_rattled=4,
-        defects=["vacancy"],
-    )
+    recipe = quick_tungsten_recipe()  # 2×2×2 cells: MD, strains, rattles, vacancy
     config = DistillConfig(
         expensive="lammps:W_snap",
         recipe=recipe,
