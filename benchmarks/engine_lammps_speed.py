@@ -97,7 +97,7 @@ def lammps_times(atoms, seeds, expensive, cheap, r_buff, steps, comm=None) -> di
         engine.command(f"run {steps} pre no post no")
         mixed = (time.perf_counter() - start) / steps
         parts = {k: (engine.timings[k] - before[k]) / steps for k in before}
-        n_expensive = int(engine._in_expensive.sum())
+        n_expensive = engine.n_expensive
         engine.command("unfix mixpot_mix")
         engine.command("run 1")
         start = time.perf_counter()

@@ -133,10 +133,10 @@ class FreshEMT(EMT):
 @pytest.fixture
 def emt_models(monkeypatch):
     """Build history-free EMT for both models, on fcc Cu."""
-    from mixpot.run import models, validation
+    from mixpot.run import build, validation
 
-    monkeypatch.setattr(models, "expensive_calculator_for", lambda config: FreshEMT())
-    monkeypatch.setattr(models, "cheap_calculator_for", lambda config: FreshEMT())
+    monkeypatch.setattr(build, "expensive_calculator_for", lambda config: FreshEMT())
+    monkeypatch.setattr(build, "cheap_calculator_for", lambda config: FreshEMT())
     monkeypatch.setattr(validation, "expensive_elements", lambda config: ["Cu"])
     monkeypatch.setattr(validation, "potential_elements", lambda role, s: ["Cu"])
 

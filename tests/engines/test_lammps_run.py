@@ -17,7 +17,7 @@ import pytest
 
 from mixpot.engines.lammps_run import DUMP, run
 from mixpot.run import ConfigError, RunConfig
-from mixpot.run import models as run_models
+from mixpot.run import build as run_build
 from mixpot.run.output import THERMO
 
 from ..run.conftest import w_vacancy_settings, write_toml
@@ -124,7 +124,7 @@ def test_bfgs_is_refused_before_lammps_starts(tmp_path, cheap_npz, monkeypatch):
     def refuse(config):
         raise AssertionError("the expensive model was built")
 
-    monkeypatch.setattr(run_models, "expensive_calculator_for", refuse)
+    monkeypatch.setattr(run_build, "expensive_calculator_for", refuse)
     config = config_in(tmp_path, cheap_npz, dynamics={"integrator": "bfgs"})
     with pytest.raises(ConfigError, match="'integrator' parameter.*--engine lammps"):
         run(config)
@@ -138,6 +138,6 @@ def test_an_expensive_model_that_fails_to_build_is_a_config_error(
     def broken(config):
         raise OSError("weights file unreadable")
 
-    monkeypatch.setattr(run_models, "expensive_calculator_for", broken)
+    monkeypatch.setattr(run_build, "expensive_calculator_for", broken)
     with pytest.raises(ConfigError, match="could not be built.*weights file"):
         run(config_in(tmp_path, cheap_npz))

@@ -71,5 +71,5 @@ def test_blend_region_reaches_target_temperature(tungsten_pair):
         for _ in range(30):
             engine.command("run 25")
             temperatures.append(engine.lmp.extract_variable("mixpot_temp"))
-        assert len(engine._blend_tags) == len(atoms) - 1
+        assert len(engine.blend_atoms) == len(atoms) - 1
     assert abs(np.mean(temperatures) - 500.0) < 25.0

@@ -3,7 +3,7 @@
 import pytest
 
 from mixpot.engines import ase as ase_engine
-from mixpot.run import ConfigError, RunConfig, models
+from mixpot.run import ConfigError, RunConfig, build
 
 from .conftest import w_vacancy_settings
 
@@ -20,8 +20,8 @@ def no_model_may_be_built(monkeypatch):
         "cheap_calculator_for",
         "linear_potential",
     ):
-        monkeypatch.setattr(models, name, refuse)
-    monkeypatch.setattr(models, "expensive_calculator", refuse)
+        monkeypatch.setattr(build, name, refuse)
+    monkeypatch.setattr(build, "expensive_calculator", refuse)
 
 
 NO_SNAP = {"snapcoeff": None, "snapparam": None, "zbl": None}

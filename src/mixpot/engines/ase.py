@@ -30,7 +30,7 @@ import numpy as np
 from ase import Atoms
 
 from mixpot.mixing import MixedCalculator
-from mixpot.run import models
+from mixpot.run import build
 from mixpot.run.checkpoint import Checkpoint, CheckpointError, config_digest
 from mixpot.run.checkpoint import read_if_present as read_checkpoint
 from mixpot.run.config import RunConfig
@@ -76,8 +76,8 @@ class RunResult:
 
 def build_calculator(config: RunConfig) -> MixedCalculator:
     """Build the MixedCalculator of a (validated) configuration."""
-    expensive = models.expensive_calculator_for(config)
-    cheap = models.cheap_calculator_for(config)
+    expensive = build.expensive_calculator_for(config)
+    cheap = build.cheap_calculator_for(config)
     return MixedCalculator(
         expensive,
         cheap,

@@ -37,7 +37,6 @@ import dataclasses
 import logging
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,22 +51,18 @@ from mixpot.lammps import (
     lammps_frame,
     start_lammps,
 )
-from mixpot.mixing.regions import Regions, RegionState
+from mixpot.mixing.regions import Regions
 from mixpot.models import default_buffer
 from mixpot.potentials import LinearPotential
 
 from .checkpoint import read_state, write_state
+from .checks import check_cheap, check_inputs, check_mode, check_styles
 from .correction import ASE_VOIGT, LAMMPS_VOIGT, CutoutCorrection
 from .exchange import RootExchange
 from .langevin import BlendLangevin, BlendLangevinForces
+from .step import FIX_ID, LAMBDA_PROPERTY, THERMO_VECTOR, MixedStep
 
 logger = logging.getLogger(__name__)
-
-MODES = ("force", "energy")
-FIX_ID = "mixpot_mix"
-LAMBDA_PROPERTY = "lambda"
-#: Order of fix external's global vector (thermo: f_mixpot_mix[k], 1-based).
-THERMO_VECTOR = ("n_expensive", "n_lambda", "time_expensive", "time_cheap")
 
 
 @dataclass(frozen=True)
@@ -154,13 +149,12 @@ class LammpsMixedEngine:
         vacuum: float = 6.0,
         workdir: str | Path | None = None,
     ) -> None:
-        _check_inputs(atoms, cheap, mode)
+        check_inputs(atoms, cheap, mode)
         self._setup(expensive, cheap, regions, mode, comm, workdir)
         self.numbers = atoms.numbers.copy()
         self.n_atoms = len(atoms)
         self.frame = lammps_frame(atoms)
-        self._reset_region_memory()
-        self._correction = self._new_correction(expensive, min_gap, vacuum)
+        self.stepper = self._new_stepper(expensive, min_gap, vacuum)
         self._build_system(atoms)
         self._define_interactions()
 
@@ -197,8 +191,8 @@ class LammpsMixedEngine:
         if not restart.is_file():
             raise FileNotFoundError(f"LAMMPS restart file {restart} is missing.")
         engine = cls.__new__(cls)
-        _check_cheap(cheap)
-        _check_mode(mode)
+        check_cheap(cheap)
+        check_mode(mode)
         engine._setup(expensive, cheap, regions, mode, comm, workdir)
         engine.numbers = state["numbers"]
         engine.n_atoms = len(engine.numbers)
@@ -208,18 +202,8 @@ class LammpsMixedEngine:
             bounds=tuple(state["bounds"]),
             boundary=str(state["boundary"]),
         )
-        engine._reset_region_memory()
-        engine._weights = state["weights"]
-        engine._in_expensive = state["in_expensive"]
-        engine._blend_tags = _blend_tags(engine._weights)
-        engine._last_rebuild = int(state["last_rebuild"])
-        engine.state = _region_state(state)
-        engine._langevin_memo = (
-            int(state["langevin_step"]),
-            state["langevin_tags"],
-            state["langevin_forces"],
-        )
-        engine._correction = engine._new_correction(expensive, min_gap, vacuum)
+        engine.stepper = engine._new_stepper(expensive, min_gap, vacuum)
+        engine.stepper.restore(state)
         engine.lmp.commands_list(
             [
                 f"read_restart {restart}",
@@ -251,10 +235,6 @@ class LammpsMixedEngine:
                 regions, r_buff=default_buffer(expensive, mode)
             )
         self.regions = regions
-        self.thermostat: BlendLangevinForces | None = None
-        self.langevin_everywhere = False
-        self.timings = {"expensive": 0.0, "cheap_correction": 0.0, "callback": 0.0}
-        self._step_fs = 1.0
         self._owned_folder = workdir is None
         if workdir is None:
             workdir = (
@@ -263,33 +243,37 @@ class LammpsMixedEngine:
             workdir = self.comm.bcast(workdir, root=0)
         self.workdir = Path(workdir)
         self.lmp = start_lammps(self.comm)
+        check_styles(self.lmp, cheap)
         self.lmp.commands_list(["units metal", "atom_style atomic"])
         # Metal-unit constants for the thermostat.
         self._units = tuple(
             float(self.lmp.extract_global(name)) for name in ("boltz", "mvv2e", "ftm2v")
         )
 
-    def _reset_region_memory(self) -> None:
-        self.state: RegionState | None = None
-        self._weights = np.zeros(self.n_atoms)
-        self._in_expensive = np.zeros(self.n_atoms, dtype=bool)
-        self._blend_tags = np.zeros(0, dtype=int)
-        self._last_rebuild: int | None = None
-        self._langevin_memo = (-1, np.zeros(0, dtype=int), np.zeros((0, 3)))
-
-    def _new_correction(self, expensive, min_gap, vacuum) -> CutoutCorrection | None:
+    def _new_stepper(self, expensive, min_gap, vacuum) -> MixedStep:
         # Only rank 0 evaluates (and loads) the expensive model's correction.
-        if self.rank != 0:
-            return None
-        return CutoutCorrection(
-            expensive,
-            self.cheap,
+        correction = None
+        if self.rank == 0:
+            correction = CutoutCorrection(
+                expensive,
+                self.cheap,
+                self.mode,
+                self.numbers,
+                _box_cell(self.frame),
+                self._pbc,
+                min_gap,
+                vacuum,
+            )
+        return MixedStep(
+            self.lmp,
+            self.exchange,
+            self.regions,
             self.mode,
             self.numbers,
             _box_cell(self.frame),
             self._pbc,
-            min_gap,
-            vacuum,
+            correction,
+            self._units,
         )
 
     @property
@@ -325,7 +309,7 @@ class LammpsMixedEngine:
             commands.append(f"fix_modify {FIX_ID} energy yes virial yes")
         self.lmp.commands_list(commands)
         self.lmp.fix_external_set_vector_length(FIX_ID, len(THERMO_VECTOR))
-        self.lmp.set_fix_external_callback(FIX_ID, self._callback, None)
+        self.lmp.set_fix_external_callback(FIX_ID, self.stepper, None)
 
     def close(self) -> None:
         """Shut LAMMPS down and remove the temporary folder."""
@@ -363,7 +347,7 @@ class LammpsMixedEngine:
                 "The 'timestep_fs' parameter of set_timestep must be a float > 0. "
                 f"Got {timestep_fs!r}."
             )
-        self._step_fs = float(timestep_fs)
+        self.stepper.step_fs = float(timestep_fs)
         self.lmp.command(f"timestep {timestep_fs / 1000.0!r}")
 
     def set_blend_langevin(
@@ -376,11 +360,33 @@ class LammpsMixedEngine:
         (plain Langevin, but exact on restart and on any number of ranks,
         unlike ``fix langevin``). None switches it off.
         """
-        self.langevin_everywhere = bool(everywhere)
-        if thermostat is None:
-            self.thermostat = None
-            return
-        self.thermostat = BlendLangevinForces(thermostat, self._langevin_memo)
+        stepper = self.stepper
+        stepper.langevin_everywhere = bool(everywhere)
+        stepper.thermostat = (
+            None
+            if thermostat is None
+            else BlendLangevinForces(thermostat, stepper.langevin_memo)
+        )
+
+    @property
+    def weights(self) -> np.ndarray:
+        """λ per atom (ASE order), as of the last region rebuild."""
+        return self.stepper.weights.copy()
+
+    @property
+    def n_expensive(self) -> int:
+        """Size of the expensive set (λ > 0 plus the buffer)."""
+        return int(self.stepper.in_expensive.sum())
+
+    @property
+    def blend_atoms(self) -> np.ndarray:
+        """ASE indices of the atoms with 0 < λ < 1."""
+        return self.stepper.blend_tags - 1
+
+    @property
+    def timings(self) -> dict[str, float]:
+        """Seconds so far: expensive model and cheap correction (rank 0), callback."""
+        return dict(self.stepper.timings)
 
     @property
     def step(self) -> int:
@@ -393,11 +399,9 @@ class LammpsMixedEngine:
         forces_nc = self._gather_by_tag(self.lmp.numpy.extract_atom("f"))
         forces_nc = forces_nc @ self.frame.rotation_cc.T
         if self.mode == "force":
-            return MixedEvaluation(None, forces_nc, None, self._weights.copy())
+            return MixedEvaluation(None, forces_nc, None, self.weights)
         energy = float(self.lmp.get_thermo("pe"))
-        return MixedEvaluation(
-            energy, forces_nc, self._virial_stress(), self._weights.copy()
-        )
+        return MixedEvaluation(energy, forces_nc, self._virial_stress(), self.weights)
 
     def positions(self) -> np.ndarray:
         """Return the positions (Å) in ASE order and frame, on every rank."""
@@ -420,9 +424,7 @@ class LammpsMixedEngine:
         stem = Path(stem)
         partial = stem.with_name(stem.name + ".partial.restart")
         self.command(f"write_restart {partial}")
-        memo_step, memo_tags, memo_forces = self._langevin_memo
-        if self.thermostat is not None:
-            memo_step, memo_tags, memo_forces = self.thermostat.shared_memo(self.comm)
+        memory = self.stepper.memory()  # collective (thermostat forces)
         if self.rank == 0:
             state = write_state(
                 stem.with_name(stem.name + ".partial.npz"),
@@ -430,17 +432,9 @@ class LammpsMixedEngine:
                 rotation_cc=self.frame.rotation_cc,
                 bounds=np.array(self.frame.bounds),
                 boundary=np.array(self.frame.boundary),
-                weights=self._weights,
-                in_expensive=self._in_expensive,
-                last_rebuild=np.array(
-                    -1 if self._last_rebuild is None else self._last_rebuild
-                ),
-                timestep_fs=np.array(self._step_fs),
+                timestep_fs=np.array(self.stepper.step_fs),
                 step=np.array(self.step),
-                langevin_step=np.array(memo_step),
-                langevin_tags=memo_tags,
-                langevin_forces=memo_forces,
-                **_region_arrays(self.state),
+                **memory,
                 **(extra or {}),
             )
             partial.replace(stem.with_suffix(".restart"))
@@ -472,176 +466,8 @@ class LammpsMixedEngine:
         tags = self.lmp.numpy.extract_atom("id")[:nlocal]
         return self.exchange.allgather_by_tag(tags, local_nc[:nlocal], self.n_atoms)
 
-    # ------------------------------------------------------------ callback
-    def _callback(self, caller, step, nlocal, tag, x, fext) -> None:
-        start = time.perf_counter()
-        fext[:nlocal] = 0.0
-        if self.exchange.failure is not None:
-            return  # an earlier step failed: add nothing until LAMMPS returns
-        tags, positions_nc = tag[:nlocal], x[:nlocal]
-        if self._rebuild_due(step) and not self._rebuild_regions(
-            step, tags, positions_nc
-        ):
-            return
-        local = self._in_expensive[tags - 1]
-        local_tags = np.array(tags[local])
-        parts = self.exchange.gather_to_root(local_tags, positions_nc[local])
-        chunks, outcome = None, None
-        if self.rank == 0:
-            result = self.exchange.guarded(self._correction_on_root, parts)
-            chunks, outcome = result or ([None] * self.exchange.size, None)
-        self.exchange.wait_for_root()
-        correction_nc = self.comm.scatter(chunks, root=0)
-        totals = self.exchange.shared(outcome)
-        if totals is None:
-            return
-        if self.mode == "energy":
-            energy, virial = totals
-            fext[:nlocal][local] = correction_nc
-            # Every rank passes the global totals: compute pe adds the fix
-            # energy after its sum over ranks, and on 2 ranks a virial
-            # passed by rank 0 alone was measured to count half.
-            self.lmp.fix_external_set_energy_global(FIX_ID, energy)
-            self.lmp.fix_external_set_virial_global(FIX_ID, virial)
-        else:
-            weights = self._weights[local_tags - 1][:, None]
-            pair_forces = self.lmp.numpy.extract_atom("f")[:nlocal][local]
-            fext[:nlocal][local] = weights * (correction_nc - pair_forces)
-        targets = None if self.langevin_everywhere else self._blend_tags
-        if self.thermostat is not None and (targets is None or len(targets)):
-            self.thermostat.add(
-                step,
-                tags,
-                targets,
-                self.lmp,
-                fext[:nlocal],
-                self._step_fs,
-                self._units,
-            )
-            self._langevin_memo = self.thermostat.memo
-        self.timings["callback"] += time.perf_counter() - start
-
-    def _rebuild_due(self, step: int) -> bool:
-        if self._last_rebuild is None:
-            return True
-        n_every = self.regions.n_every
-        if n_every == 0 or step == self._last_rebuild:
-            return False
-        return step - self._last_rebuild >= n_every
-
-    def _rebuild_regions(self, step: int, tags: np.ndarray, x_nc: np.ndarray) -> bool:
-        """Gather all positions to rank 0, rebuild λ there, broadcast by tag.
-
-        Returns False (on every rank) if the rebuild failed on rank 0.
-        """
-        parts = self.exchange.gather_to_root(tags, x_nc)
-        payload = None
-        if self.rank == 0:
-            payload = self.exchange.guarded(self._new_regions, step, parts)
-        shared = self.exchange.shared(payload)
-        if shared is None:
-            return False
-        self._weights, self._in_expensive = shared
-        self._blend_tags = _blend_tags(self._weights)
-        self._last_rebuild = step
-        lambda_n = self.lmp.numpy.extract_atom(f"d_{LAMBDA_PROPERTY}")
-        lambda_n[: len(tags)] = self._weights[tags - 1]
-        self.lmp.fix_external_set_vector(FIX_ID, 1, float(self._in_expensive.sum()))
-        self.lmp.fix_external_set_vector(
-            FIX_ID, 2, float(np.count_nonzero(self._weights))
-        )
-        return True
-
-    def _new_regions(self, step: int, parts):
-        positions_nc = np.empty((self.n_atoms, 3))
-        for part_tags, values in parts:
-            positions_nc[part_tags - 1] = values
-        elapsed = None
-        if self._last_rebuild is not None:
-            elapsed = (step - self._last_rebuild) * self._step_fs
-        system = Atoms(
-            self.numbers, positions_nc, cell=_box_cell(self.frame), pbc=self._pbc
-        )
-        self.state = self.regions.update(system, self.state, elapsed)
-        in_expensive = np.zeros(self.n_atoms, dtype=bool)
-        in_expensive[self.state.expensive_atoms] = True
-        return self.state.weights, in_expensive
-
-    def _correction_on_root(self, parts) -> tuple[list[np.ndarray], tuple]:
-        """Evaluate the correction on the cut-out; split it back by rank.
-
-        Returns the per-rank force chunks and ``(energy, virial)``.
-        """
-        tags = np.concatenate([part[0] for part in parts]).astype(int)
-        if tags.size == 0:
-            return [np.zeros((0, 3)) for _ in parts], (0.0, [0.0] * 6)
-        positions_nc = np.concatenate([part[1] for part in parts])
-        order = np.argsort(tags)
-        result = self._correction(
-            tags[order], positions_nc[order], self._weights[tags[order] - 1]
-        )
-        self.timings["expensive"] += result.time_expensive
-        self.timings["cheap_correction"] += result.time_cheap
-        self.lmp.fix_external_set_vector(FIX_ID, 3, result.time_expensive)
-        self.lmp.fix_external_set_vector(FIX_ID, 4, result.time_cheap)
-        # Undo the sort: back to the order each rank sent its atoms in.
-        unsorted = np.empty_like(result.forces)
-        unsorted[order] = result.forces
-        bounds = np.cumsum([0] + [len(part[0]) for part in parts])
-        chunks = [unsorted[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-        return chunks, (result.energy, result.virial)
-
-
-def _region_arrays(state: RegionState | None) -> dict[str, np.ndarray]:
-    """Return the region state's arrays, prefixed for the checkpoint file."""
-    if state is None:
-        return {}
-    return {f"region_{key}": value for key, value in state.to_arrays().items()}
-
-
-def _region_state(arrays: dict[str, np.ndarray]) -> RegionState | None:
-    """Return the region state (hysteresis memory) kept by :func:`_region_arrays`."""
-    found = {
-        k[len("region_") :]: v for k, v in arrays.items() if k.startswith("region_")
-    }
-    return RegionState.from_arrays(found) if found else None
-
-
-def _blend_tags(weights: np.ndarray) -> np.ndarray:
-    """Sorted atom IDs with 0 < λ < 1."""
-    return np.flatnonzero((weights > 0) & (weights < 1)) + 1
-
 
 def _box_cell(frame: LammpsFrame) -> np.ndarray:
     """Cell vectors (rows) of the LAMMPS box ``(xlo, xhi, ..., xy, xz, yz)``."""
     xlo, xhi, ylo, yhi, zlo, zhi, xy, xz, yz = frame.bounds
     return np.array([[xhi - xlo, 0.0, 0.0], [xy, yhi - ylo, 0.0], [xz, yz, zhi - zlo]])
-
-
-def _check_mode(mode: str) -> None:
-    if mode not in MODES:
-        raise ValueError(
-            f"The 'mode' parameter of LammpsMixedEngine must be one of "
-            f"{list(MODES)}. Got {mode!r}."
-        )
-
-
-def _check_cheap(cheap) -> None:
-    if not isinstance(cheap, LinearPotential):
-        raise TypeError(
-            "The 'cheap' parameter of LammpsMixedEngine must be a LinearPotential "
-            f"(linear SNAP, run natively by LAMMPS). Got {type(cheap).__name__}."
-        )
-
-
-def _check_inputs(atoms: Atoms, cheap, mode: str) -> None:
-    _check_cheap(cheap)
-    _check_mode(mode)
-    unknown = sorted(set(atoms.get_chemical_symbols()) - set(cheap.elements))
-    if unknown:
-        raise ValueError(
-            f"The system holds {unknown}, which the cheap potential (elements "
-            f"{list(cheap.elements)}) does not know."
-        )
-    if not np.isfinite(atoms.positions).all():
-        raise ValueError("The system's positions contain NaN or infinite values.")

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from mixpot.models import default_buffer
-from mixpot.run import models
+from mixpot.run import build
 from mixpot.run.checkpoint import CheckpointError
 from mixpot.run.config import ConfigError, RunConfig
 from mixpot.run.output import THERMO, TRAJECTORY, OutputFiles
@@ -142,7 +142,7 @@ class _Run:
 
     def go(self, on_step, max_steps) -> RunResult:
         expensive, regions = self._expensive_model()
-        cheap = models.linear_potential(self.config.cheap)
+        cheap = build.linear_potential(self.config.cheap)
         engine = self._engine(expensive, cheap, regions)
         try:
             self._prepare(engine)
@@ -158,7 +158,7 @@ class _Run:
         regions = self.config.regions
         if self.rank == 0:
             try:
-                expensive = models.expensive_calculator_for(self.config)
+                expensive = build.expensive_calculator_for(self.config)
                 r_buff = regions.r_buff
                 if r_buff is None:
                     r_buff = default_buffer(expensive, self.config.mixing.mode)
@@ -257,7 +257,7 @@ class _Run:
             self._run_command(engine, f"run {chunk} pre {pre} post no")
             initialised = True
             if on_step is not None and self.rank == 0:
-                on_step(engine.step, int(engine._in_expensive.sum()))
+                on_step(engine.step, engine.n_expensive)
             if output.checkpoint_every and engine.step % every == 0:
                 self._checkpoint(engine, finished=engine.step >= section.steps)
                 initialised = False
@@ -336,7 +336,7 @@ class _Run:
             values["temp"],
             energy,
             energy + values["ke"],
-            int(engine._in_expensive.sum()),
+            engine.n_expensive,
             engine.n_atoms,
             0.0,
             0.0,

@@ -1,4 +1,4 @@
-"""The expensive and cheap models of a run configuration, built on demand.
+"""Build the expensive and cheap models of a run configuration, on demand.
 
 Only called after :func:`~mixpot.run.validation.validate`: files exist and
 the elements fit. A linear section (``potential`` .npz, or ``snapcoeff`` +

@@ -1,0 +1,272 @@
+"""What happens inside LAMMPS on every step of a mixed run.
+
+:class:`MixedStep` is the ``fix external`` callback of
+:class:`~mixpot.engines.lammps.LammpsMixedEngine`, with the region memory it
+carries from step to step (λ and the expensive set by atom ID, the step of
+the last rebuild, the thermostat forces of the last step). Every step, on
+every rank:
+
+1. every ``regions.n_every`` steps, all positions go to rank 0, which
+   rebuilds the regions (:meth:`~mixpot.mixing.Regions.update`, with the
+   previous state as hysteresis memory) and broadcasts λ by atom ID;
+2. each rank sends its atoms of the expensive set to rank 0, which
+   evaluates the correction on the cut-out
+   (:class:`~mixpot.engines.correction.CutoutCorrection`) and sends each
+   rank its part back (:class:`~mixpot.engines.exchange.RootExchange`);
+3. each rank adds it to ``fext`` (energy mode: with the global energy and
+   virial; force mode: ``λ (F^exp − f)``, ``f`` being the cheap pair force
+   LAMMPS already holds), then the Langevin forces if a thermostat is set.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from ase import Atoms
+
+from mixpot.mixing import Regions, RegionState
+
+from .correction import CutoutCorrection
+from .exchange import RootExchange
+from .langevin import BlendLangevinForces
+
+FIX_ID = "mixpot_mix"
+LAMBDA_PROPERTY = "lambda"
+#: Order of fix external's global vector (thermo: f_mixpot_mix[k], 1-based).
+THERMO_VECTOR = ("n_expensive", "n_lambda", "time_expensive", "time_cheap")
+
+
+class MixedStep:
+    """The ``fix external`` callback of a mixed run, and its region memory.
+
+    Parameters
+    ----------
+    lmp : lammps.lammps
+        The instance (on this rank).
+    exchange : RootExchange
+        Gathers to and shares from rank 0.
+    regions : Regions
+        Settings with ``r_buff`` set.
+    mode : {"energy", "force"}
+        Mixing mode.
+    numbers : ndarray of int
+        Atomic numbers by atom ID − 1.
+    cell : ndarray, shape (3, 3)
+        LAMMPS box vectors (rows).
+    pbc : list of bool
+        Periodic directions.
+    correction : CutoutCorrection or None
+        Rank 0's evaluator (None on the other ranks).
+    units : (float, float, float)
+        LAMMPS' ``boltz, mvv2e, ftm2v``.
+
+    Attributes
+    ----------
+    weights : ndarray, shape (n_atoms,)
+        λ by atom ID − 1 (the same on every rank).
+    in_expensive : ndarray of bool
+        Atoms of the expensive set (λ > 0 plus the buffer).
+    state : RegionState or None
+        Rank 0's last region state (hysteresis memory).
+    last_rebuild : int or None
+        Step of the last region rebuild.
+    thermostat : BlendLangevinForces or None
+        Langevin forces, on the blend atoms or (``langevin_everywhere``) all.
+    timings : dict
+        Seconds in the expensive model, the cheap correction, the callback.
+    """
+
+    def __init__(
+        self,
+        lmp,
+        exchange: RootExchange,
+        regions: Regions,
+        mode: str,
+        numbers: np.ndarray,
+        cell: np.ndarray,
+        pbc: list[bool],
+        correction: CutoutCorrection | None,
+        units: tuple[float, float, float],
+    ) -> None:
+        self.lmp, self.exchange, self.regions, self.mode = lmp, exchange, regions, mode
+        self.numbers, self.cell, self.pbc = numbers, cell, pbc
+        self.n_atoms = len(numbers)
+        self.correction, self.units = correction, units
+        self.step_fs = 1.0
+        self.thermostat: BlendLangevinForces | None = None
+        self.langevin_everywhere = False
+        self.timings = {"expensive": 0.0, "cheap_correction": 0.0, "callback": 0.0}
+        self.state: RegionState | None = None
+        self.weights = np.zeros(self.n_atoms)
+        self.in_expensive = np.zeros(self.n_atoms, dtype=bool)
+        self.blend_tags = np.zeros(0, dtype=int)
+        self.last_rebuild: int | None = None
+        self.langevin_memo = (-1, np.zeros(0, dtype=int), np.zeros((0, 3)))
+
+    def memory(self) -> dict[str, np.ndarray]:
+        """Return the region memory as arrays, for a checkpoint (rank 0's)."""
+        step, tags, forces_nc = self.langevin_memo
+        if self.thermostat is not None:
+            step, tags, forces_nc = self.thermostat.shared_memo(self.exchange.comm)
+        last = -1 if self.last_rebuild is None else self.last_rebuild
+        return {
+            "weights": self.weights,
+            "in_expensive": self.in_expensive,
+            "last_rebuild": np.array(last),
+            "langevin_step": np.array(step),
+            "langevin_tags": tags,
+            "langevin_forces": forces_nc,
+            **region_arrays(self.state),
+        }
+
+    def restore(self, arrays: dict[str, np.ndarray]) -> None:
+        """Take back the memory written by :meth:`memory`."""
+        self.weights = arrays["weights"]
+        self.in_expensive = arrays["in_expensive"]
+        self.blend_tags = blend_tags(self.weights)
+        last = int(arrays["last_rebuild"])
+        self.last_rebuild = None if last < 0 else last
+        self.state = region_state(arrays)
+        self.langevin_memo = (
+            int(arrays["langevin_step"]),
+            arrays["langevin_tags"],
+            arrays["langevin_forces"],
+        )
+
+    def __call__(self, caller, step, nlocal, tag, x, fext) -> None:
+        """Add the correction (and thermostat) of ``step`` to ``fext``."""
+        start = time.perf_counter()
+        fext[:nlocal] = 0.0
+        if self.exchange.failure is not None:
+            return  # an earlier step failed: add nothing until LAMMPS returns
+        tags, positions_nc = tag[:nlocal], x[:nlocal]
+        if self._rebuild_due(step) and not self._rebuild_regions(
+            step, tags, positions_nc
+        ):
+            return
+        local = self.in_expensive[tags - 1]
+        local_tags = np.array(tags[local])
+        parts = self.exchange.gather_to_root(local_tags, positions_nc[local])
+        chunks, outcome = None, None
+        if self.exchange.rank == 0:
+            result = self.exchange.guarded(self._correction_on_root, parts)
+            chunks, outcome = result or ([None] * self.exchange.size, None)
+        self.exchange.wait_for_root()
+        correction_nc = self.exchange.comm.scatter(chunks, root=0)
+        totals = self.exchange.shared(outcome)
+        if totals is None:
+            return
+        if self.mode == "energy":
+            energy, virial = totals
+            fext[:nlocal][local] = correction_nc
+            # Every rank passes the global totals: compute pe adds the fix
+            # energy after its sum over ranks, and on 2 ranks a virial
+            # passed by rank 0 alone was measured to count half.
+            self.lmp.fix_external_set_energy_global(FIX_ID, energy)
+            self.lmp.fix_external_set_virial_global(FIX_ID, virial)
+        else:
+            weights = self.weights[local_tags - 1][:, None]
+            pair_forces = self.lmp.numpy.extract_atom("f")[:nlocal][local]
+            fext[:nlocal][local] = weights * (correction_nc - pair_forces)
+        targets = None if self.langevin_everywhere else self.blend_tags
+        if self.thermostat is not None and (targets is None or len(targets)):
+            self.thermostat.add(
+                step,
+                tags,
+                targets,
+                self.lmp,
+                fext[:nlocal],
+                self.step_fs,
+                self.units,
+            )
+            self.langevin_memo = self.thermostat.memo
+        self.timings["callback"] += time.perf_counter() - start
+
+    def _rebuild_due(self, step: int) -> bool:
+        if self.last_rebuild is None:
+            return True
+        n_every = self.regions.n_every
+        if n_every == 0 or step == self.last_rebuild:
+            return False
+        return step - self.last_rebuild >= n_every
+
+    def _rebuild_regions(self, step: int, tags: np.ndarray, x_nc: np.ndarray) -> bool:
+        """Gather all positions to rank 0, rebuild λ there, broadcast by tag.
+
+        Returns False (on every rank) if the rebuild failed on rank 0.
+        """
+        parts = self.exchange.gather_to_root(tags, x_nc)
+        payload = None
+        if self.exchange.rank == 0:
+            payload = self.exchange.guarded(self._new_regions, step, parts)
+        shared = self.exchange.shared(payload)
+        if shared is None:
+            return False
+        self.weights, self.in_expensive = shared
+        self.blend_tags = blend_tags(self.weights)
+        self.last_rebuild = step
+        lambda_n = self.lmp.numpy.extract_atom(f"d_{LAMBDA_PROPERTY}")
+        lambda_n[: len(tags)] = self.weights[tags - 1]
+        self.lmp.fix_external_set_vector(FIX_ID, 1, float(self.in_expensive.sum()))
+        self.lmp.fix_external_set_vector(
+            FIX_ID, 2, float(np.count_nonzero(self.weights))
+        )
+        return True
+
+    def _new_regions(self, step: int, parts):
+        positions_nc = np.empty((self.n_atoms, 3))
+        for part_tags, values in parts:
+            positions_nc[part_tags - 1] = values
+        elapsed = None
+        if self.last_rebuild is not None:
+            elapsed = (step - self.last_rebuild) * self.step_fs
+        system = Atoms(self.numbers, positions_nc, cell=self.cell, pbc=self.pbc)
+        self.state = self.regions.update(system, self.state, elapsed)
+        in_expensive = np.zeros(self.n_atoms, dtype=bool)
+        in_expensive[self.state.expensive_atoms] = True
+        return self.state.weights, in_expensive
+
+    def _correction_on_root(self, parts) -> tuple[list[np.ndarray], tuple]:
+        """Evaluate the correction on the cut-out; split it back by rank.
+
+        Returns the per-rank force chunks and ``(energy, virial)``.
+        """
+        tags = np.concatenate([part[0] for part in parts]).astype(int)
+        if tags.size == 0:
+            return [np.zeros((0, 3)) for _ in parts], (0.0, [0.0] * 6)
+        positions_nc = np.concatenate([part[1] for part in parts])
+        order = np.argsort(tags)
+        result = self.correction(
+            tags[order], positions_nc[order], self.weights[tags[order] - 1]
+        )
+        self.timings["expensive"] += result.time_expensive
+        self.timings["cheap_correction"] += result.time_cheap
+        self.lmp.fix_external_set_vector(FIX_ID, 3, result.time_expensive)
+        self.lmp.fix_external_set_vector(FIX_ID, 4, result.time_cheap)
+        # Undo the sort: back to the order each rank sent its atoms in.
+        unsorted = np.empty_like(result.forces)
+        unsorted[order] = result.forces
+        bounds = np.cumsum([0] + [len(part[0]) for part in parts])
+        chunks = [unsorted[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        return chunks, (result.energy, result.virial)
+
+
+def region_arrays(state: RegionState | None) -> dict[str, np.ndarray]:
+    """Return the region state's arrays, prefixed for the checkpoint file."""
+    if state is None:
+        return {}
+    return {f"region_{key}": value for key, value in state.to_arrays().items()}
+
+
+def region_state(arrays: dict[str, np.ndarray]) -> RegionState | None:
+    """Return the region state (hysteresis memory) kept by :func:`region_arrays`."""
+    found = {
+        k[len("region_") :]: v for k, v in arrays.items() if k.startswith("region_")
+    }
+    return RegionState.from_arrays(found) if found else None
+
+
+def blend_tags(weights: np.ndarray) -> np.ndarray:
+    """Sorted atom IDs with 0 < λ < 1."""
+    return np.flatnonzero((weights > 0) & (weights < 1)) + 1
