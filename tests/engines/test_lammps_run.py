@@ -141,3 +141,81 @@ def test_an_expensive_model_that_fails_to_build_is_a_config_error(
     monkeypatch.setattr(run_build, "expensive_calculator_for", broken)
     with pytest.raises(ConfigError, match="could not be built.*weights file"):
         run(config_in(tmp_path, cheap_npz))
+
+
+def test_killed_run_continues_to_the_uninterrupted_state(tmp_path, cheap_npz):
+    """SIGKILL after the first checkpoint, rerun: the uninterrupted rows and atoms.
+
+    The kill lands between checkpoints, so the rerun must also cut the
+    thermo table and the dump back to the checkpoint's step.
+    """
+    import os
+    import signal
+    import time
+
+    sections = {
+        "dynamics": {"integrator": "blend-langevin", "steps": 40},
+        "output": {"trajectory_every": 4, "thermo_every": 2, "checkpoint_every": 4},
+    }
+    killed_folder, whole_folder = tmp_path / "killed", tmp_path / "whole"
+    killed_folder.mkdir()
+    whole_folder.mkdir()
+    path = write_toml(killed_folder, w_vacancy_settings(cheap_npz, **sections))
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mixpot",
+            "run",
+            str(path),
+            "--engine",
+            "lammps",
+            "--no-progress",
+        ],
+        env=dict(os.environ),
+    )
+    checkpoint = killed_folder / "out" / "lammps_checkpoint.npz"
+    while not checkpoint.exists() and process.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.3)  # let it run on past the checkpoint
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    resumed = run(RunConfig.from_toml(path))
+    assert resumed.resumed_from is not None and resumed.resumed_from < 40
+    whole = run(
+        RunConfig.from_toml(
+            write_toml(whole_folder, w_vacancy_settings(cheap_npz, **sections))
+        )
+    )
+    np.testing.assert_allclose(
+        thermo_rows(killed_folder / "out"),
+        thermo_rows(whole_folder / "out"),
+        rtol=0,
+        atol=1e-8,
+    )
+    assert frame_steps(killed_folder / "out") == list(range(0, 41, 4))
+    shift = resumed.atoms.positions - whole.atoms.positions
+    cell = whole.atoms.cell.array
+    shift -= np.round(shift @ np.linalg.inv(cell)) @ cell
+    assert np.abs(shift).max() < 1e-8
+
+
+def test_npt_runs_in_energy_mode(tmp_path, cheap_npz):
+    """LAMMPS fix npt on the mixed virial: the box shrinks under 5 GPa."""
+    from ase.io import read
+
+    config = config_in(
+        tmp_path,
+        cheap_npz,
+        dynamics={
+            "integrator": "npt",
+            "steps": 40,
+            "pressure_GPa": 5.0,
+            "taup_fs": 100.0,
+        },
+    )
+    result = run(config)
+    assert result.finished
+    frames = read(tmp_path / "out" / DUMP, ":", format="lammps-dump-text")
+    # W (B ≈ 310 GPa) heads for 1.6% less volume; 80 fs is part of the way.
+    assert frames[-1].get_volume() < 0.998 * frames[0].get_volume()
