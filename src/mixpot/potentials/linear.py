@@ -245,12 +245,17 @@ class LinearPotential:
         Examples
         --------
         >>> from ase.build import bulk
-        >>> from mixpot.testing import small_tungsten_snap
-        >>> from mixpot.models import shipped_tungsten
-        >>> cheap = small_tungsten_snap(shipped_tungsten(), twojmax=2)
-        >>> atoms = bulk("W", "bcc", a=3.19)
-        >>> found = cheap.atom_energy_uncertainty(cheap.descriptor.per_atom(atoms), [0])
-        >>> bool(found.atom_lower[0] <= 0 <= found.atom_upper[0])
+        >>> from ase.calculators.emt import EMT
+        >>> snap = SNAP(["Cu"], [0.5], twojmax=2, rcutfac=4.7)
+        >>> cells = [bulk("Cu", cubic=True) * 2 for _ in range(3)]
+        >>> for seed, atoms in enumerate(cells):
+        ...     atoms.rattle(0.05, seed=seed)
+        ...     atoms.calc = EMT()
+        >>> rows = snap.rows(cells)
+        >>> cheap = LinearPotential.fit(snap, rows, rows.targets_from(cells))
+        >>> atoms = bulk("Cu", cubic=True)
+        >>> found = cheap.atom_energy_uncertainty(snap.per_atom(atoms), [0] * 4)
+        >>> bool((found.atom_lower <= 0).all() and (0 <= found.atom_upper).all())
         True
         """
         return uncertainty.atom_energy_uncertainty(
