@@ -24,14 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 from ase import Atoms
 
+from mixpot.lammps import VOIGT_PAIRS
 from mixpot.mixing.carve import Carved, carve
 from mixpot.models import weighted_provider
 from mixpot.potentials import LinearPotential
 
 #: LAMMPS' order of the six virial components.
 LAMMPS_VOIGT = ((0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2))
-#: ASE's order (Voigt) of the six stress components.
-ASE_VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
 #: Positions (Å) closer than this to the last call's count as unchanged.
 SAME_POSITIONS = 1e-12
 
@@ -199,6 +198,6 @@ def _virial(piece: Carved, forces_nc: np.ndarray, high, low) -> list[float]:
         stress = high.stress - low.stress
         volume = abs(piece.atoms.cell.volume)
         virial_cc = np.empty((3, 3))
-        for value, (a, b) in zip(stress, ASE_VOIGT, strict=True):
+        for value, (a, b) in zip(stress, VOIGT_PAIRS, strict=True):
             virial_cc[a, b] = virial_cc[b, a] = -value * volume
     return [float(virial_cc[a, b]) for a, b in LAMMPS_VOIGT]

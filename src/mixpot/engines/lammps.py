@@ -50,6 +50,7 @@ from mixpot.lammps import (
     element_types,
     lammps_frame,
     start_lammps,
+    voigt,
 )
 from mixpot.mixing.regions import Regions
 from mixpot.models import default_buffer
@@ -57,7 +58,7 @@ from mixpot.potentials import LinearPotential
 
 from .checkpoint import read_state, write_state
 from .checks import check_cheap, check_inputs, check_mode, check_styles
-from .correction import ASE_VOIGT, LAMMPS_VOIGT, CutoutCorrection
+from .correction import LAMMPS_VOIGT, CutoutCorrection
 from .exchange import RootExchange
 from .langevin import BlendLangevin, BlendLangevinForces
 from .step import FIX_ID, LAMBDA_PROPERTY, THERMO_VECTOR, MixedStep
@@ -397,7 +398,7 @@ class LammpsMixedEngine:
         """Evaluate the current configuration (``run 0``); results on every rank."""
         self.command("run 0 post no")
         forces_nc = self._gather_by_tag(self.lmp.numpy.extract_atom("f"))
-        forces_nc = forces_nc @ self.frame.rotation_cc.T
+        forces_nc = self.frame.to_ase_vectors(forces_nc)
         if self.mode == "force":
             return MixedEvaluation(None, forces_nc, None, self.weights)
         energy = float(self.lmp.get_thermo("pe"))
@@ -406,12 +407,12 @@ class LammpsMixedEngine:
     def positions(self) -> np.ndarray:
         """Return the positions (Å) in ASE order and frame, on every rank."""
         positions_nc = self._gather_by_tag(self.lmp.numpy.extract_atom("x"))
-        return positions_nc @ self.frame.rotation_cc.T
+        return self.frame.to_ase_vectors(positions_nc)
 
     def velocities(self) -> np.ndarray:
         """Return the velocities (Å/ps) in ASE order and frame, on every rank."""
         velocities_nc = self._gather_by_tag(self.lmp.numpy.extract_atom("v"))
-        return velocities_nc @ self.frame.rotation_cc.T
+        return self.frame.to_ase_vectors(velocities_nc)
 
     def checkpoint(self, stem: str | Path, extra: dict | None = None) -> Path:
         """Write ``STEM.restart`` (LAMMPS) and ``STEM.npz`` (regions, frame).
@@ -457,9 +458,7 @@ class LammpsMixedEngine:
         for value, (a, b) in zip(pressure, LAMMPS_VOIGT, strict=True):
             pressure_cc[a, b] = pressure_cc[b, a] = value
         pressure_cc /= self.lmp.extract_global("nktv2p")
-        rotation = self.frame.rotation_cc
-        rotated = rotation @ pressure_cc @ rotation.T
-        return -np.array([rotated[a, b] for a, b in ASE_VOIGT])
+        return -voigt(self.frame.to_ase_tensor(pressure_cc))
 
     def _gather_by_tag(self, local_nc: np.ndarray) -> np.ndarray:
         nlocal = self.lmp.extract_global("nlocal")

@@ -37,7 +37,7 @@ from mixpot.models import default_buffer
 from mixpot.run import build
 from mixpot.run.checkpoint import CheckpointError
 from mixpot.run.config import ConfigError, RunConfig
-from mixpot.run.output import THERMO, TRAJECTORY, OutputFiles
+from mixpot.run.output import THERMO, TRAJECTORY, OutputFiles, ThermoRow
 from mixpot.run.validation import validate
 
 from .ase import RunResult, run_digest
@@ -52,6 +52,8 @@ DUMP, LAMMPS_LOG, STEM = "trajectory.lammpstrj", "log.lammps", "lammps_checkpoin
 THERMO_TITLE = "# rows written by LAMMPS fix print"
 INTEGRATORS = ("nve", "langevin", "blend-langevin", "npt", "fire")
 BAR_PER_GPA = 1.0e4
+#: Bytes read back from the end of thermo.dat to find its last row.
+TAIL_BYTES = 4096
 
 
 def run(config: RunConfig, on_step=None, max_steps: int | None = None, comm=None):
@@ -216,6 +218,8 @@ class _Run:
                 thermostat, everywhere=section.integrator == "langevin"
             )
         resumed = self.state is not None
+        if self.out is not None:
+            self.out.write_config(self.config.to_toml())
         if self.out is not None and not resumed:
             self.out.start_thermo()
             (self.folder / TRAJECTORY).unlink()  # the ASE engine's format
@@ -296,7 +300,9 @@ class _Run:
         if self.out is None or not self.config.output.thermo_every:
             return
         with thermo.open("r+b") as handle:
-            head, tail = handle.read(before), handle.read()
+            # The last row before this run lies in the file's last few lines.
+            handle.seek(max(0, before - TAIL_BYTES))
+            head, tail = handle.read(before - handle.tell()), handle.read()
             last = _last_row_step(head)
             # fix print also repeats its title line on every (re)creation.
             kept = [
@@ -321,33 +327,27 @@ class _Run:
                 dump_size=np.array(dump.stat().st_size if dump.exists() else 0),
             )
         engine.checkpoint(self.folder / STEM, extra)
-        if self.out is not None:
-            self.out.write_config(self.config.to_toml())
 
     def _thermo_row(self, engine) -> None:
-        """Write one thermo row from rank 0 (the start, or a relaxed state)."""
+        """Write one thermo row from rank 0 (a relaxed state)."""
+        # get_thermo sums over ranks: every rank calls it.
         values = {name: engine.lmp.get_thermo(name) for name in ("temp", "pe", "ke")}
         if self.out is None or not self.config.output.thermo_every:
             return
         energy = values["pe"] if self.config.mixing.mode == "energy" else math.nan
-        row = [
-            engine.step,
-            engine.step * self.config.dynamics.timestep_fs,
-            values["temp"],
-            energy,
-            energy + values["ke"],
-            engine.n_expensive,
-            engine.n_atoms,
-            0.0,
-            0.0,
-        ]
-        with (self.folder / THERMO).open("a") as handle:
-            handle.write(
-                " ".join(
-                    repr(float(v)) if isinstance(v, float) else str(v) for v in row
-                )
-                + "\n"
+        self.out.thermo(
+            ThermoRow(
+                step=engine.step,
+                time_fs=engine.step * self.config.dynamics.timestep_fs,
+                temperature_K=values["temp"],
+                potential_energy=energy,
+                total_energy=energy + values["ke"],
+                n_expensive=engine.n_expensive,
+                n_cheap=engine.n_atoms,
+                time_expensive=0.0,  # a relaxation has no "last step"
+                time_cheap=0.0,
             )
+        )
 
     def _result(self, engine, finished: bool) -> RunResult:
         atoms = self.atoms.copy()
