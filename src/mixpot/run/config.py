@@ -51,7 +51,7 @@ RELAXATIONS = ("fire", "bfgs")
 #: Integrators that need a conservative force field: energy mode only.
 NEED_ENERGY = ("npt", "bfgs")
 MODES = ("energy", "force")
-DEFECTS = ("none", "vacancy")
+DEFECTS = ("none", "vacancy", "crowdion")
 LATTICES = ("bcc", "fcc", "sc", "diamond", "hcp")
 
 

@@ -5,7 +5,9 @@ engine converts it). A file is read with :func:`ase.io.read` (extended XYZ,
 LAMMPS data with ``format = "lammps-data"``, anything ASE reads); the builder
 makes ``repeat`` conventional cells of ``lattice`` (default lattice constant:
 ASE's reference value), optionally removes the atom nearest the centre
-(``defect = "vacancy"``) and rattles every atom by a seeded Gaussian of
+(``defect = "vacancy"``) or adds one on the <111> bond from it to its
+nearest neighbour (``defect = "crowdion"``, bcc: the self-interstitial that
+migrates along its row), and rattles every atom by a seeded Gaussian of
 ``rattle`` Å.
 """
 
@@ -42,11 +44,49 @@ def build_system(section: SystemSection) -> Atoms:
         atoms = _read(section)
     else:
         atoms = _crystal(section)
+        centre = atoms.cell.sum(axis=0) / 2
+        central = int(np.argmin(np.linalg.norm(atoms.positions - centre, axis=1)))
         if section.defect == "vacancy":
-            centre = atoms.cell.sum(axis=0) / 2
-            del atoms[int(np.argmin(np.linalg.norm(atoms.positions - centre, axis=1)))]
+            del atoms[central]
+        elif section.defect == "crowdion":
+            atoms = with_crowdion(atoms, central)
     if section.rattle > 0:
         atoms.rattle(section.rattle, seed=section.seed)
+    return atoms
+
+
+def with_crowdion(atoms: Atoms, site: int) -> Atoms:
+    """Return bcc ``atoms`` with an extra atom on the <111> bond from ``site``.
+
+    The extra atom sits halfway to the nearest neighbour along [111], the
+    crowdion (in W it relaxes into a <111> row compressed over ~10 sites).
+    The extra atom is the last one.
+
+    Examples
+    --------
+    >>> from ase.build import bulk
+    >>> atoms = with_crowdion(bulk("W", cubic=True, a=3.16).repeat(3), 0)
+    >>> len(atoms), atoms.positions[-1].round(2).tolist()
+    (55, [0.79, 0.79, 0.79])
+    """
+    atoms = atoms.copy()
+    distances = atoms.get_distances(site, range(len(atoms)), mic=True, vector=True)
+    along = distances @ (np.ones(3) / np.sqrt(3))
+    perpendicular = np.linalg.norm(
+        distances - np.outer(along, np.ones(3) / np.sqrt(3)), axis=1
+    )
+    on_row = (along > 0.1) & (perpendicular < 0.1)
+    nearest = np.linalg.norm(distances, axis=1)[np.arange(len(atoms)) != site].min()
+    bond = along[on_row].min() if on_row.any() else np.inf
+    if not bond < 1.01 * nearest:
+        raise ConfigError(
+            "The 'defect' parameter of [system]: a crowdion needs a bcc "
+            "crystal (nearest neighbours along [111]). Use defect = 'none' "
+            "or 'vacancy' for this lattice."
+        )
+    atoms.append(atoms[site].symbol)
+    atoms.positions[-1] = atoms.positions[site] + 0.5 * bond * np.ones(3) / np.sqrt(3)
+    atoms.wrap()
     return atoms
 
 
