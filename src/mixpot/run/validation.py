@@ -278,6 +278,21 @@ def _check_regions(config: RunConfig, atoms: Atoms) -> None:
         logger.warning("seed elements %s are not in the system", absent)
     if not (regions.seeds or regions.seed_elements or regions.criterion):
         logger.warning("[regions] has no seeds: every atom is cheap")
+    if regions.needs_cheap:
+        _check_cheap_for_criterion(config)
+
+
+def _check_cheap_for_criterion(config: RunConfig) -> None:
+    """Check the [cheap] potential for a criterion that reads it (uncertainty).
+
+    Loading the ``.npz`` (or reading the LAMMPS files) starts no LAMMPS.
+    """
+    from .build import linear_potential
+
+    try:
+        config.regions.check_cheap(linear_potential(config.cheap))
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"[regions] {error}") from None
 
 
 def _find_potential_file(role: str, key: str, name: str, wheel: bool = True) -> Path:
