@@ -21,6 +21,7 @@ from mixpot.models import (
     shipped_potentials_dir,
     shipped_sevennet_models,
 )
+from mixpot.potentials import LinearPotential
 
 from .config import (
     DEFECTS,
@@ -285,12 +286,19 @@ def _check_regions(config: RunConfig, atoms: Atoms) -> None:
 def _check_cheap_for_criterion(config: RunConfig) -> None:
     """Check the [cheap] potential for a criterion that reads it (uncertainty).
 
-    Loading the ``.npz`` (or reading the LAMMPS files) starts no LAMMPS.
+    Only a distilled ``.npz`` can carry a POPS posterior; reading it starts no
+    LAMMPS.
     """
-    from .build import linear_potential
-
+    section = config.cheap
+    if section.potential is None:
+        raise ConfigError(
+            f"[regions] The {config.regions.criterion.name!r} criterion needs a "
+            "cheap potential with a POPS posterior; [cheap] names LAMMPS "
+            "snapcoeff/snapparam files, which carry none. Give potential = the "
+            "potential.npz a distillation writes, or choose another criterion."
+        )
     try:
-        config.regions.check_cheap(linear_potential(config.cheap))
+        config.regions.check_cheap(LinearPotential.load(section.potential))
     except (TypeError, ValueError) as error:
         raise ConfigError(f"[regions] {error}") from None
 
