@@ -217,8 +217,8 @@ class Uncertainty:
     Parameters
     ----------
     quantity : {"energy", "force"}, default "energy"
-        Per-atom energy std (eV), or force std norm (eV/Å, about twice the
-        cost: it needs the descriptor gradients).
+        Per-atom energy std (eV), or force std norm (eV/Å, about three times
+        the cost: it needs the descriptor gradients).
     threshold : float or None, default None
         In the unit of ``quantity``, > 0; None takes the cheap potential's
         stored threshold.

@@ -11,7 +11,10 @@ is where the potential is on familiar ground:
   One LAMMPS instance per potential and quantity evaluates only the SNAP
   descriptors (``pair_style zero`` with ``compute sna/atom``, and
   ``snad/atom`` for forces: no force field is evaluated) and is reused call
-  after call (it is freed with the potential);
+  after call (it is freed with the potential). Measured with a 2J = 6 SNAP
+  on 2,000 and 16,000 bcc W atoms (one core, loaded machine): the energy
+  value costs about 0.35 of one cheap force call (``pair_style snap``), the
+  force value about 1.1;
 * :func:`uncertainty_threshold` — a high quantile of those numbers over the
   atoms of training frames of the perfect crystal, kept with the potential
   as an :class:`UncertaintyThreshold` (its ``.npz`` stores it);
@@ -117,7 +120,7 @@ def atom_uncertainty(
     quantity : {"energy", "force"}, default "energy"
         ``"energy"``: std of the atom's energy (eV); ``"force"``: norm of the
         std of its force components (eV/Å; needs the descriptor gradients,
-        about twice the cost).
+        about three times the cost).
 
     Raises
     ------
