@@ -4,8 +4,10 @@ A 2J = 6 linear SNAP with a ZBL core, distilled by mixpot's own pipeline from
 the W_2940_2017_2 SNAP that ships with LAMMPS (standing in for an expensive
 MLIP): Langevin MD of 2×2×2 bcc cells at 300 and 1200 K, the strain set,
 rattled cells and a vacancy, fitted with per-atom energies (weight 30) so
-that energy mixing sees compatible per-atom energies. Written without its
-POPS ensemble, so the file stays a few KB:
+that energy mixing sees compatible per-atom energies. Written with its POPS
+posterior and the per-atom uncertainty threshold of its hottest perfect-
+crystal MD frames (the default of ``criterion = {name = "uncertainty"}``),
+about 20 KB:
 
     python examples/make_w_cheap.py            # writes examples/w_cheap_2j6.npz
 """
@@ -18,7 +20,7 @@ from mixpot.descriptors import SNAP, ZBLBaseline
 from mixpot.distill import quick_tungsten_recipe
 from mixpot.distill.fitting import FitSettings
 from mixpot.distill.pipeline import DistillConfig, distil
-from mixpot.potentials import LinearPotential
+from mixpot.potentials import hottest_crystal_frames
 
 HERE = Path(__file__).resolve().parent
 
@@ -36,10 +38,10 @@ def main(out: Path = HERE / "w_cheap_2j6.npz") -> Path:
         random_state=0,
     )
     with tempfile.TemporaryDirectory() as folder:
-        fitted = distil(config, folder, progress=False).fit.potential
-    # The coefficients and settings only: the run needs no uncertainty.
-    cheap = LinearPotential(fitted.descriptor, fitted.coef, baseline=fitted.baseline)
-    return cheap.save(out)
+        fit = distil(config, folder, progress=False).fit
+    # Threshold over every labelled 1200 K frame (training and held out).
+    frames = hottest_crystal_frames(fit.train + fit.test)
+    return fit.potential.with_uncertainty_threshold(frames).save(out)
 
 
 if __name__ == "__main__":

@@ -219,3 +219,52 @@ def test_npt_runs_in_energy_mode(tmp_path, cheap_npz):
     frames = read(tmp_path / "out" / DUMP, ":", format="lammps-dump-text")
     # W (B ≈ 310 GPa) heads for 1.6% less volume; 80 fs is part of the way.
     assert frames[-1].get_volume() < 0.998 * frames[0].get_volume()
+
+
+def first_frame_lambda(dump_path) -> np.ndarray:
+    """λ by atom ID of the first frame of the LAMMPS dump (last column)."""
+    lines = dump_path.read_text().splitlines()
+    n_atoms = int(lines[3])
+    rows = [line.split() for line in lines[9 : 9 + n_atoms]]
+    ids = np.array([int(row[0]) for row in rows])
+    return np.array([float(row[-1]) for row in rows])[np.argsort(ids)]
+
+
+def test_uncertainty_regions_are_those_of_the_ase_engine(tmp_path, cheap_npz):
+    """With ``criterion = {name = "uncertainty"}`` and the threshold stored in
+    the cheap potential's .npz (no second path), the LAMMPS and the ASE
+    engines start from the same λ, with seeds.
+    """
+    from ase.build import bulk
+    from ase.io import read
+
+    from mixpot.engines import ase as ase_engine
+    from mixpot.potentials import LinearPotential
+
+    frames = []
+    for seed in range(4):  # like cheap_npz's own training cells
+        atoms = bulk("W", "bcc", a=3.1803, cubic=True) * 2
+        atoms.rattle(0.1, seed=seed)
+        frames.append(atoms)
+    cheap = LinearPotential.load(cheap_npz).with_uncertainty_threshold(frames)
+    cheap_path = cheap.save(tmp_path / "cheap_with_threshold.npz")
+    runs = {}
+    for engine in ("lammps", "ase"):
+        folder = tmp_path / engine
+        folder.mkdir()
+        settings = w_vacancy_settings(
+            cheap_path,
+            regions={"criterion": {"name": "uncertainty"}},
+            dynamics={"steps": 2},
+            output={"trajectory_every": 2, "thermo_every": 1, "checkpoint_every": 0},
+        )
+        del settings["regions"]["criterion_bounds"]
+        runs[engine] = RunConfig.from_toml(write_toml(folder, settings))
+    run(runs["lammps"])
+    ase_engine.run(runs["ase"])
+    lammps_lambda = first_frame_lambda(tmp_path / "lammps" / "out" / DUMP)
+    ase_lambda = read(tmp_path / "ase" / "out" / "trajectory.extxyz", 0).arrays[
+        "lambda"
+    ]
+    assert np.count_nonzero(ase_lambda == 1) > 0
+    np.testing.assert_allclose(lammps_lambda, ase_lambda, atol=1e-9)

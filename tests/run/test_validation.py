@@ -160,3 +160,76 @@ def test_valid_configuration_returns_the_system(cheap_npz, tmp_path):
 
     atoms = validate(RunConfig.from_dict(w_vacancy_settings(cheap_npz), base=tmp_path))
     assert len(atoms) == 127 and atoms.pbc.all()
+
+
+def uncertainty_settings(cheap_path, **criterion):
+    """The W vacancy run with seeds from the cheap model's uncertainty."""
+    settings = w_vacancy_settings(
+        cheap_path, regions={"criterion": {"name": "uncertainty", **criterion}}
+    )
+    del settings["regions"]["criterion_bounds"]
+    return settings
+
+
+SNAP_FILES = {
+    "snapcoeff": "W_2940_2017_2.snapcoeff",
+    "snapparam": "W_2940_2017_2.snapparam",
+    "zbl": [4.0, 4.8],
+}
+UNCERTAINTY_ERRORS = {
+    "cheap from LAMMPS files": (
+        {"cheap": {"potential": None, **SNAP_FILES}},
+        {},
+        r"\[regions\] The 'uncertainty' criterion needs a cheap potential with a "
+        r"POPS posterior",
+    ),
+    "no stored threshold": (
+        {},
+        {},
+        r"\[regions\] The 'threshold' parameter of the uncertainty criterion must "
+        r"be given",
+    ),
+    "bounds with the criterion": (
+        {"regions": {"criterion_bounds": [0.1, 1.0]}},
+        {"threshold": 0.1},
+        r"\[regions\] The 'criterion_bounds' parameter of Regions must be unset",
+    ),
+    "unknown quantity": (
+        {},
+        {"quantity": "stress"},
+        r"\[regions\] The 'quantity' parameter of the uncertainty criterion",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", UNCERTAINTY_ERRORS)
+def test_uncertainty_criterion_errors_come_before_any_model(
+    case, cheap_npz, tmp_path, no_model_may_be_built
+):
+    """A cheap potential without posterior (LAMMPS files), without a stored
+    threshold when none is given (cheap_npz has a posterior but no threshold),
+    bounds next to the criterion, or a bad quantity: a ConfigError naming
+    [regions], before any model is built.
+    """
+    changes, criterion, message = UNCERTAINTY_ERRORS[case]
+    settings = uncertainty_settings(cheap_npz, **criterion)
+    for section, values in changes.items():
+        merged = {**settings[section], **values}
+        settings[section] = {k: v for k, v in merged.items() if v is not None}
+    with pytest.raises(ConfigError, match=message):
+        config = RunConfig.from_dict(settings, base=tmp_path)
+        ase_engine.run(config)
+    assert not (tmp_path / "out").exists()
+
+
+def test_uncertainty_criterion_with_a_given_threshold_is_valid(cheap_npz, tmp_path):
+    """With a threshold, cheap_npz (posterior, no stored threshold) will do; the
+    criterion written back to TOML reads back the same.
+    """
+    from mixpot.run import validate
+
+    config = RunConfig.from_dict(
+        uncertainty_settings(cheap_npz, threshold=0.2), base=tmp_path
+    )
+    assert len(validate(config)) == 127
+    assert RunConfig.from_toml_text(config.to_toml()) == config

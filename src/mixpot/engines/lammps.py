@@ -120,8 +120,9 @@ class LammpsMixedEngine:
         If ``cheap`` is not a :class:`~mixpot.potentials.LinearPotential`.
     ValueError
         For an unknown mode, elements the cheap potential does not know,
-        non-finite positions, or in energy mode an expensive model without
-        λ-weighted gradients.
+        non-finite positions, in energy mode an expensive model without
+        λ-weighted gradients, or, for the uncertainty criterion, a cheap
+        potential without POPS posterior (or threshold).
 
     Examples
     --------
@@ -235,6 +236,7 @@ class LammpsMixedEngine:
             regions = dataclasses.replace(
                 regions, r_buff=default_buffer(expensive, mode)
             )
+        regions.check_cheap(cheap)  # before LAMMPS starts
         self.regions = regions
         self._owned_folder = workdir is None
         if workdir is None:
@@ -275,6 +277,7 @@ class LammpsMixedEngine:
             self._pbc,
             correction,
             self._units,
+            cheap=self.cheap,
         )
 
     @property

@@ -60,6 +60,9 @@ class MixedStep:
         Rank 0's evaluator (None on the other ranks).
     units : (float, float, float)
         LAMMPS' ``boltz, mvv2e, ftm2v``.
+    cheap : LinearPotential or None, default None
+        The cheap potential, for a criterion that needs it (rank 0 evaluates
+        it, serially, at each rebuild).
 
     Attributes
     ----------
@@ -88,8 +91,10 @@ class MixedStep:
         pbc: list[bool],
         correction: CutoutCorrection | None,
         units: tuple[float, float, float],
+        cheap=None,
     ) -> None:
         self.lmp, self.exchange, self.regions, self.mode = lmp, exchange, regions, mode
+        self.cheap = cheap
         self.numbers, self.cell, self.pbc = numbers, cell, pbc
         self.n_atoms = len(numbers)
         self.correction, self.units = correction, units
@@ -222,7 +227,7 @@ class MixedStep:
         if self.last_rebuild is not None:
             elapsed = (step - self.last_rebuild) * self.step_fs
         system = Atoms(self.numbers, positions_nc, cell=self.cell, pbc=self.pbc)
-        self.state = self.regions.update(system, self.state, elapsed)
+        self.state = self.regions.update(system, self.state, elapsed, cheap=self.cheap)
         in_expensive = np.zeros(self.n_atoms, dtype=bool)
         in_expensive[self.state.expensive_atoms] = True
         return self.state.weights, in_expensive

@@ -1,7 +1,8 @@
 """Spatial mixing of an expensive and a cheap potential.
 
 :class:`Regions` (frozen settings) turns seeds (indices, elements or a named
-per-atom criterion) into a :class:`RegionState`: per-atom
+per-atom criterion: :class:`Coordination`, or :class:`Uncertainty`, the
+cheap potential's own POPS uncertainty) into a :class:`RegionState`: per-atom
 weights λ and the atom sets each potential must see; :class:`MixedCalculator`
 evaluates each potential on its own set and mixes forces ("force") or
 per-atom energies ("energy", conservative, through the λ-weighted providers
@@ -13,6 +14,7 @@ from .calculator import MixedCalculator
 from .criteria import (
     Coordination,
     CoordinationNumber,
+    Uncertainty,
     criterion_from_dict,
     register_criterion,
 )
@@ -27,6 +29,7 @@ __all__ = [
     "MixedCalculator",
     "RegionState",
     "Regions",
+    "Uncertainty",
     "criterion_from_dict",
     "reference_energy",
     "register_criterion",

@@ -51,7 +51,7 @@ from ase.calculators.calculator import Calculator, all_changes
 
 from mixpot.lammps import VOIGT_PAIRS
 from mixpot.models import default_buffer, weighted_provider
-from mixpot.potentials import Weighted
+from mixpot.potentials import LinearPotential, Weighted
 
 from .carve import Carved, carve
 from .regions import Regions, RegionState, check_finite_positions
@@ -88,6 +88,10 @@ class MixedCalculator(Calculator):
         For an unknown mode, in energy mode for a potential that has no
         weighted provider (:func:`~mixpot.models.weighted_provider`),
         or without ``r_buff`` for a potential whose range mixpot cannot tell.
+        For a criterion that needs the cheap potential (the uncertainty
+        criterion): a cheap calculator that is not a LinearPotential's
+        (``potential.calculator()``, a TypeError), or a potential without a
+        POPS posterior.
         At a calculation, before either potential runs: for NaN or infinite
         positions, and for elements a LAMMPS-backed potential
         (``parameters.atom_types``, as ASE's ``LAMMPSlib``) does not map.
@@ -186,13 +190,25 @@ class MixedCalculator(Calculator):
                 mode,
             )
         self._checked_symbols: tuple[str, ...] | None = None
+        self.cheap_potential = _linear_potential_of(cheap)
+        if self.regions.needs_cheap:
+            if self.cheap_potential is None:
+                raise TypeError(
+                    f"The 'cheap' parameter of MixedCalculator must be a "
+                    f"LinearPotential's calculator (potential.calculator()) for "
+                    f"the {self.regions.criterion.name!r} criterion, which reads "
+                    f"its POPS posterior. Got {type(cheap).__name__}."
+                )
+            self.regions.check_cheap(self.cheap_potential)
 
     def update_regions(self, atoms: Atoms, elapsed: float | None = None) -> RegionState:
         """Rebuild λ and the atom sets for ``atoms`` (``elapsed`` in fs).
 
         The current state is the hysteresis memory of the new one.
         """
-        self.state = self.regions.update(atoms, previous=self.state, elapsed_fs=elapsed)
+        self.state = self.regions.update(
+            atoms, previous=self.state, elapsed_fs=elapsed, cheap=self.cheap_potential
+        )
         self.reset()  # cached forces used the old λ
         logger.info(
             "regions: %d expensive, %d cheap of %d atoms",
@@ -346,6 +362,12 @@ class MixedCalculator(Calculator):
         if stress is not None:
             results["stress"] = stress
         return results
+
+
+def _linear_potential_of(calc) -> LinearPotential | None:
+    """Return the LinearPotential a calculator evaluates (SnapCalculator), or None."""
+    potential = getattr(calc, "potential", None)
+    return potential if isinstance(potential, LinearPotential) else None
 
 
 def mapped_elements(calc) -> dict[str, int] | None:

@@ -1,11 +1,13 @@
 """Where the expensive potential acts: the settings of a region and its update.
 
 Seeds (given indices, atoms of given elements, or atoms whose criterion value
-lies in ``[lo, hi]``) grow a **core** (λ = 1 within ``r_core`` Å of a seed),
-wrapped in a **blend** shell (λ = w(d / r_blend) with d the distance to the
-nearest core atom). The expensive potential is evaluated on every atom with
-λ > 0 plus a **buffer** of ``r_buff`` Å around them; the cheap potential on
-every atom but the deep core (λ = 1 with no λ < 1 atom within ``r_buff``).
+lies in ``[lo, hi]``; for the uncertainty criterion, atoms whose cheap-model
+uncertainty is above its threshold) grow a **core** (λ = 1 within ``r_core`` Å
+of a seed), wrapped in a **blend** shell (λ = w(d / r_blend) with d the
+distance to the nearest core atom). The expensive potential is evaluated on
+every atom with λ > 0 plus a **buffer** of ``r_buff`` Å around them; the cheap
+potential on every atom but the deep core (λ = 1 with no λ < 1 atom within
+``r_buff``).
 
 With hysteresis, λ relaxes toward its new target with time constants
 ``tau_grow`` / ``tau_shrink`` (fs), snapping to 0 below 0.01 and 1 above 0.99,
@@ -35,7 +37,13 @@ from ase.data import chemical_symbols
 
 from mixpot.neighbours import NearestDistance
 
-from .criteria import CRITERIA, Criterion, criterion_from_dict, criterion_to_dict
+from .criteria import (
+    CRITERIA,
+    Criterion,
+    criterion_from_dict,
+    criterion_to_dict,
+    needs_cheap,
+)
 from .state import RegionState
 
 logger = logging.getLogger(__name__)
@@ -62,9 +70,14 @@ class Regions:
         Every atom of these elements is a seed (e.g. ``("He",)``).
     criterion : registered criterion, optional
         E.g. :class:`~mixpot.mixing.criteria.Coordination`; atoms whose value
-        lies in ``criterion_bounds`` are seeds too.
+        lies in ``criterion_bounds`` are seeds too. The
+        :class:`~mixpot.mixing.criteria.Uncertainty` criterion needs the cheap
+        potential: :meth:`update` must then be given ``cheap`` (the engines
+        pass theirs).
     criterion_bounds : (float, float), optional
-        Inclusive ``(lo, hi)``; required with ``criterion``.
+        Inclusive ``(lo, hi)``; required with ``criterion``, except for a
+        criterion that sets its own (the uncertainty criterion: everything
+        from its threshold up), where it must stay unset.
     r_core, r_blend : float, default 6.0, 4.0
         Radii in Å (≥ 0).
     r_buff : float or None, default None
@@ -139,6 +152,16 @@ class Regions:
         set_(self, "n_every", int(n_every))
 
     def _check_criterion(self) -> None:
+        if hasattr(self.criterion, "bounds"):
+            if self.criterion_bounds is not None:
+                raise ValueError(
+                    f"The 'criterion_bounds' parameter of Regions must be unset "
+                    f"with the {self.criterion.name!r} criterion, which sets its "
+                    f"own (give its threshold instead). Got "
+                    f"{self.criterion_bounds!r}."
+                )
+            self._check_registered()
+            return
         if (self.criterion is None) != (self.criterion_bounds is None):
             raise ValueError(
                 "The 'criterion' and 'criterion_bounds' parameters of Regions "
@@ -147,13 +170,7 @@ class Regions:
             )
         if self.criterion is None:
             return
-        if type(self.criterion) not in CRITERIA.values():
-            raise ValueError(
-                f"The 'criterion' parameter of Regions must be a registered "
-                f"criterion ({sorted(CRITERIA)}; see "
-                f"mixpot.mixing.criteria.register_criterion). Got "
-                f"{type(self.criterion).__name__}."
-            )
+        self._check_registered()
         bounds = self.criterion_bounds
         try:
             lo, hi = (float(value) for value in bounds)
@@ -165,6 +182,36 @@ class Regions:
                 f"with lo <= hi. Got {bounds!r}."
             )
         object.__setattr__(self, "criterion_bounds", (lo, hi))
+
+    def _check_registered(self) -> None:
+        if type(self.criterion) not in CRITERIA.values():
+            raise ValueError(
+                f"The 'criterion' parameter of Regions must be a registered "
+                f"criterion ({sorted(CRITERIA)}; see "
+                f"mixpot.mixing.criteria.register_criterion). Got "
+                f"{type(self.criterion).__name__}."
+            )
+
+    @property
+    def needs_cheap(self) -> bool:
+        """Whether :meth:`update` needs the cheap potential (its criterion does)."""
+        return needs_cheap(self.criterion)
+
+    def check_cheap(self, cheap) -> None:
+        """Check, before a run, that the criterion can use the cheap potential.
+
+        Engines call it at set-up with their cheap potential (None when they
+        have no :class:`~mixpot.potentials.LinearPotential`); it does nothing
+        for criteria that do not need one.
+
+        Raises
+        ------
+        TypeError, ValueError
+            From the criterion (e.g. a cheap potential without a posterior
+            for the uncertainty criterion).
+        """
+        if self.needs_cheap:
+            self.criterion.check_cheap(cheap)
 
     @property
     def hysteresis(self) -> bool:
@@ -186,6 +233,7 @@ class Regions:
         values["seed_elements"] = list(self.seed_elements)
         if self.criterion is not None:
             values["criterion"] = criterion_to_dict(self.criterion)
+        if self.criterion_bounds is not None:
             values["criterion_bounds"] = list(self.criterion_bounds)
         return values
 
@@ -218,6 +266,8 @@ class Regions:
         atoms: Atoms,
         previous: RegionState | None = None,
         elapsed_fs: float | None = None,
+        *,
+        cheap=None,
         **legacy,
     ) -> RegionState:
         """Compute the region for ``atoms``.
@@ -232,6 +282,9 @@ class Regions:
             Time in fs since ``previous``. Without hysteresis, ``previous``
             or ``elapsed_fs`` (or with a changed number of atoms) λ jumps to
             its target.
+        cheap : LinearPotential, optional
+            The cheap potential, for a criterion that needs it
+            (:attr:`needs_cheap`).
 
         Returns
         -------
@@ -241,8 +294,8 @@ class Regions:
         Raises
         ------
         ValueError
-            Without ``r_buff``, for non-finite positions or a seed index out
-            of range.
+            Without ``r_buff``, for non-finite positions, a seed index out
+            of range, or without ``cheap`` for a criterion that needs it.
         """
         if "elapsed" in legacy:  # the keyword's name before elapsed_fs
             elapsed_fs = legacy.pop("elapsed")
@@ -260,7 +313,12 @@ class Regions:
                 "regions to a MixedCalculator, which chooses it."
             )
         check_finite_positions(atoms, "Regions.update")
-        seeds = self._find_seeds(atoms)
+        if self.needs_cheap and cheap is None:
+            raise ValueError(
+                f"The 'cheap' parameter of Regions.update must be the cheap "
+                f"potential for the {self.criterion.name!r} criterion. Got None."
+            )
+        seeds = self._find_seeds(atoms, cheap)
         reach = max(self.r_core, self.r_blend, self.r_buff)
         nearest = NearestDistance(atoms, reach) if reach > 0 and len(seeds) else None
         target = self._target_weights(len(atoms), seeds, nearest)
@@ -268,7 +326,7 @@ class Regions:
         expensive, cheap = self._atom_sets(weights, nearest)
         return RegionState(weights, seeds, expensive, cheap)
 
-    def _find_seeds(self, atoms: Atoms) -> np.ndarray:
+    def _find_seeds(self, atoms: Atoms, cheap=None) -> np.ndarray:
         n_atoms = len(atoms)
         chosen = np.zeros(n_atoms, dtype=bool)
         if self.seeds:
@@ -283,13 +341,17 @@ class Regions:
             symbols = np.array(atoms.get_chemical_symbols())
             chosen |= np.isin(symbols, self.seed_elements)
         if self.criterion is not None:
-            values = np.asarray(self.criterion(atoms), dtype=float)
+            if self.needs_cheap:
+                values = self.criterion(atoms, cheap)
+            else:
+                values = self.criterion(atoms)
+            values = np.asarray(values, dtype=float)
             if values.shape != (n_atoms,):
                 raise ValueError(
                     f"the criterion returned shape {values.shape}; expected "
                     f"({n_atoms},), one value per atom."
                 )
-            lo, hi = self.criterion_bounds
+            lo, hi = self.criterion_bounds or self.criterion.bounds(cheap)
             chosen |= (values >= lo) & (values <= hi)
         if not chosen.any():
             logger.info("no seeds: every atom is cheap (λ = 0)")

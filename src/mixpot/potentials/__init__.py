@@ -9,6 +9,12 @@ The public surface:
 * :meth:`LinearPotential.atom_energy_uncertainty` and
   :meth:`LinearPotential.force_std` — the per-atom POPS maths
   (:mod:`.uncertainty`) every engine shares;
+* :meth:`LinearPotential.atom_uncertainty` and
+  :meth:`LinearPotential.with_uncertainty_threshold` — one uncertainty per
+  atom of a structure, and the threshold (an :class:`UncertaintyThreshold`
+  measured on training frames, :func:`hottest_crystal_frames`) above which
+  the regions' uncertainty criterion calls an atom off its training data
+  (:mod:`.per_atom_uncertainty`);
 * :class:`SnapCalculator` — the ASE calculator, one in-process LAMMPS
   instance, with per-structure and per-atom POPS uncertainties;
 * :class:`WeightedSnap` and :func:`weighted_zbl` — the λ-weighted energy
@@ -41,6 +47,12 @@ from .lammps_files import (
     write_snap_files,
 )
 from .linear import LinearPotential
+from .per_atom_uncertainty import (
+    UncertaintyThreshold,
+    atom_uncertainty,
+    hottest_crystal_frames,
+    uncertainty_threshold,
+)
 from .uncertainty import EnergyUncertainty
 from .weighted import (
     Weighted,
@@ -54,14 +66,18 @@ __all__ = [
     "EnergyUncertainty",
     "LinearPotential",
     "SnapCalculator",
+    "UncertaintyThreshold",
     "Weighted",
     "WeightedProvider",
     "WeightedSnap",
+    "atom_uncertainty",
     "checked_weights",
+    "hottest_crystal_frames",
     "pair_commands",
     "read_snap_files",
     "read_snapcoeff",
     "read_snapparam",
+    "uncertainty_threshold",
     "weighted_zbl",
     "write_snap_files",
 ]

@@ -38,6 +38,12 @@ from .lammps_files import (
     snapcoeff_text,
     write_snap_files,
 )
+from .per_atom_uncertainty import (
+    DEFAULT_QUANTILE,
+    UncertaintyThreshold,
+    atom_uncertainty,
+    uncertainty_threshold,
+)
 
 if TYPE_CHECKING:
     from .calculator import SnapCalculator
@@ -62,6 +68,10 @@ class LinearPotential:
         Fixed pair repulsion added to the SNAP energy.
     regressor : POPSRegressor or None, default=None
         Fitted regressor whose posterior gives uncertainties and ensembles.
+    uncertainty_threshold : UncertaintyThreshold or None, default=None
+        Per-atom uncertainty above which the potential is off its training
+        data (see :meth:`with_uncertainty_threshold`); the default of the
+        regions' uncertainty criterion.
 
     Examples
     --------
@@ -82,6 +92,7 @@ class LinearPotential:
         coef: np.ndarray,
         baseline: ZBLBaseline | None = None,
         regressor: POPSRegressor | None = None,
+        uncertainty_threshold: UncertaintyThreshold | None = None,
     ) -> None:
         if not isinstance(descriptor, SNAP):
             raise TypeError(
@@ -97,6 +108,15 @@ class LinearPotential:
         self.coef = checked_coef(coef, descriptor.n_columns)
         self.baseline = baseline
         self.regressor = checked_regressor(regressor, descriptor.n_columns)
+        if uncertainty_threshold is not None and not isinstance(
+            uncertainty_threshold, UncertaintyThreshold
+        ):
+            raise TypeError(
+                "The 'uncertainty_threshold' parameter of LinearPotential must be "
+                f"an UncertaintyThreshold or None. Got "
+                f"{type(uncertainty_threshold).__name__}."
+            )
+        self.uncertainty_threshold = uncertainty_threshold
 
     @property
     def elements(self) -> tuple[str, ...]:
@@ -282,6 +302,74 @@ class LinearPotential:
         regressor = self._posterior("force_std")
         return uncertainty.force_std(regressor, self.descriptor, gradients)
 
+    def atom_uncertainty(self, atoms, quantity: str = "energy") -> np.ndarray:
+        """Return each atom's POPS uncertainty in ``atoms``, shape (n_atoms,).
+
+        ``quantity="energy"``: std of the atom's energy (eV); ``"force"``:
+        norm of the std of its force components (eV/Å). See
+        :func:`mixpot.potentials.per_atom_uncertainty.atom_uncertainty`.
+
+        Raises
+        ------
+        ValueError
+            Without a POPS posterior, or for an unknown quantity.
+        """
+        self._posterior("atom_uncertainty")
+        return atom_uncertainty(self, atoms, quantity)
+
+    def with_uncertainty_threshold(
+        self, frames, quantile: float = DEFAULT_QUANTILE
+    ) -> LinearPotential:
+        """Return a copy that stores the uncertainty threshold of ``frames``.
+
+        The threshold (one for per-atom energies, eV, one for per-atom
+        forces, eV/Å) is the ``quantile`` of :meth:`atom_uncertainty` over
+        every atom of ``frames``: training frames of the perfect crystal at
+        the highest training temperature
+        (:func:`~mixpot.potentials.hottest_crystal_frames` picks them from a
+        distillation's training set). The regions' uncertainty criterion
+        uses it unless given a threshold; a lower ``quantile`` is stricter
+        (more atoms expensive), a higher one, or 1 (the maximum), looser.
+        :meth:`save` keeps it.
+
+        Parameters
+        ----------
+        frames : sequence of ase.Atoms
+            Perfect-crystal configurations.
+        quantile : float, default 0.999
+            In (0, 1].
+
+        Raises
+        ------
+        ValueError
+            Without a POPS posterior, frames, or for a quantile out of range.
+
+        Examples
+        --------
+        >>> from ase.build import bulk
+        >>> from ase.calculators.emt import EMT
+        >>> snap = SNAP(["Cu"], [0.5], twojmax=2, rcutfac=4.7)
+        >>> cells = [bulk("Cu", cubic=True) * 2 for _ in range(3)]
+        >>> for seed, atoms in enumerate(cells):
+        ...     atoms.rattle(0.05, seed=seed)
+        ...     atoms.calc = EMT()
+        >>> rows = snap.rows(cells)
+        >>> cheap = LinearPotential.fit(snap, rows, rows.targets_from(cells))
+        >>> cheap = cheap.with_uncertainty_threshold(cells, quantile=1.0)
+        >>> threshold = cheap.uncertainty_threshold
+        >>> threshold.n_atoms, threshold.energy >= threshold.energy_median
+        (96, True)
+        """
+        self._posterior("with_uncertainty_threshold")
+        threshold = uncertainty_threshold(self, frames, quantile)
+        return LinearPotential(
+            self.descriptor,
+            self.coef,
+            baseline=self.baseline,
+            regressor=self.regressor,
+            uncertainty_threshold=threshold,
+        )
+
     def _posterior(self, method: str) -> POPSRegressor:
         if self.regressor is None:
             raise ValueError(
@@ -380,8 +468,9 @@ class LinearPotential:
     def save(self, path: str | Path) -> Path:
         """Write the potential to one portable ``.npz`` file (no pickle).
 
-        Holds the settings as JSON, the coefficients and, when present, the
-        POPSRegressor's own file as bytes.
+        Holds the settings (and the uncertainty threshold, when set) as
+        JSON, the coefficients and, when present, the POPSRegressor's own
+        file as bytes.
 
         Returns
         -------
@@ -417,18 +506,24 @@ class LinearPotential:
             else None
         )
         baseline = settings["baseline"]
+        # Files written before thresholds were stored have no such key.
+        threshold = settings.get("uncertainty_threshold")
         return cls(
             SNAP(**settings["descriptor"]),
             coef,
             baseline=None if baseline is None else ZBLBaseline(**baseline),
             regressor=regressor,
+            uncertainty_threshold=None
+            if threshold is None
+            else UncertaintyThreshold.from_dict(threshold),
         )
 
     def _settings(self) -> dict:
-        baseline = self.baseline
+        baseline, threshold = self.baseline, self.uncertainty_threshold
         return {
             "descriptor": dataclasses.asdict(self.descriptor),
             "baseline": None if baseline is None else dataclasses.asdict(baseline),
+            "uncertainty_threshold": None if threshold is None else threshold.to_dict(),
         }
 
 

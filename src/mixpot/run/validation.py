@@ -21,6 +21,7 @@ from mixpot.models import (
     shipped_potentials_dir,
     shipped_sevennet_models,
 )
+from mixpot.potentials import LinearPotential
 
 from .config import (
     DEFECTS,
@@ -278,6 +279,28 @@ def _check_regions(config: RunConfig, atoms: Atoms) -> None:
         logger.warning("seed elements %s are not in the system", absent)
     if not (regions.seeds or regions.seed_elements or regions.criterion):
         logger.warning("[regions] has no seeds: every atom is cheap")
+    if regions.needs_cheap:
+        _check_cheap_for_criterion(config)
+
+
+def _check_cheap_for_criterion(config: RunConfig) -> None:
+    """Check the [cheap] potential for a criterion that reads it (uncertainty).
+
+    Only a distilled ``.npz`` can carry a POPS posterior; reading it starts no
+    LAMMPS.
+    """
+    section = config.cheap
+    if section.potential is None:
+        raise ConfigError(
+            f"[regions] The {config.regions.criterion.name!r} criterion needs a "
+            "cheap potential with a POPS posterior; [cheap] names LAMMPS "
+            "snapcoeff/snapparam files, which carry none. Give potential = the "
+            "potential.npz a distillation writes, or choose another criterion."
+        )
+    try:
+        config.regions.check_cheap(LinearPotential.load(section.potential))
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"[regions] {error}") from None
 
 
 def _find_potential_file(role: str, key: str, name: str, wheel: bool = True) -> Path:
