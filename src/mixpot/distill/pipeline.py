@@ -28,7 +28,7 @@ from ase.io import read, write
 
 from mixpot.descriptors import SNAP, ZBLBaseline
 from mixpot.models import expensive_calculator
-from mixpot.potentials import LinearPotential
+from mixpot.potentials import LinearPotential, hottest_crystal_frames
 
 from .fitting import (
     DistilledFit,
@@ -139,6 +139,7 @@ def distil(
     start = time.perf_counter()
     descriptor = config.snap()
     fit = fit_distilled(descriptor, list(dataset), config.fit, config.baseline)
+    fit.potential = _with_threshold(fit)
     fit.potential.save(out_dir / "potential.npz")
     fit.potential.to_lammps(out_dir / "lammps", name="cheap")
     timings["fitting_s"] = time.perf_counter() - start
@@ -166,6 +167,20 @@ def distil(
         },
     )
     return DistillResult(fit, numbers, out_dir)
+
+
+def _with_threshold(fit: DistilledFit) -> LinearPotential:
+    """Attach the uncertainty criterion's default threshold.
+
+    A high quantile over the hottest perfect-crystal frames (training and
+    held-out).
+    """
+    try:
+        frames = hottest_crystal_frames(fit.train + fit.test)
+    except ValueError as error:  # a recipe without MD or rattled crystals
+        logger.warning("no uncertainty threshold stored: %s", error)
+        return fit.potential
+    return fit.potential.with_uncertainty_threshold(frames)
 
 
 def _sampled(config: DistillConfig, calc: Calculator, out_dir: Path) -> list[Atoms]:
