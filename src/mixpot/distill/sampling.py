@@ -9,6 +9,10 @@ cheap potential:
   (``md_300K``), rattled copies of the perfect supercell (``rattle``) and
   defect cells, ideal, rattled and lightly MD-sampled (``vacancy``,
   ``vacancy_md_300K``, ``surface_110``, ...);
+* solute cells, for alloys and impurities (``substitution_He``,
+  ``interstitial_He_tetrahedral``, ``solute_vacancy_He``,
+  ``cluster_He2_tetrahedral``, each with its MD frames) and one isolated atom
+  of each solute (``isolated_He``), built by :mod:`mixpot.distill.solutes`;
 * hard data: homogeneous strains (hydrostatic, uniaxial [100] and [111],
   three shears) on a small cell (``strain_hydrostatic``, ``strain_shear_xy``...),
   each with ``info["strain"]`` (the amplitude) and ``info["strain_voigt"]``
@@ -45,7 +49,15 @@ from ase.data import atomic_numbers, covalent_radii, reference_states
 from ase.md.langevin import Langevin
 from scipy.optimize import minimize_scalar
 
-from .recipes import NEAREST_NEIGHBOUR_RATIO, Recipe, miller_indices, parse_defect
+from .recipes import (
+    NEAREST_NEIGHBOUR_RATIO,
+    SOLUTE_KINDS,
+    Recipe,
+    miller_indices,
+    parse_defect,
+    solute_parts,
+)
+from .solutes import interstitial_cell, isolated_atom, solute_vacancy_cell
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +111,7 @@ def sample(
         recipe.defects, defect_rng.spawn(len(recipe.defects)), strict=True
     ):
         groups += _defect_groups(defect, unit_cell, recipe, expensive_calc, child)
+    groups += _isolated_groups(recipe)
     groups = [(tag, frames) for tag, frames in groups if frames]
     for tag, frames in groups:
         for atoms in frames:
@@ -373,6 +386,8 @@ def _defect_cell(
         slab = slab * (recipe.repeat, recipe.repeat, 1)
         slab.pbc = True
         return f"surface_{argument.replace(',', '')}", slab
+    if kind in SOLUTE_KINDS and kind != "substitution":
+        return _solute_cell(kind, argument, unit_cell, recipe)
     atoms = unit_cell * recipe.repeat
     site = int(rng.integers(len(atoms)))
     if kind == "vacancy":
@@ -382,6 +397,33 @@ def _defect_cell(
         atoms[site].symbol = argument
         return f"substitution_{argument}", atoms
     return "self_interstitial", _with_dumbbell(atoms, site, recipe)
+
+
+def _solute_cell(
+    kind: str, argument: str, unit_cell: Atoms, recipe: Recipe
+) -> tuple[str, Atoms]:
+    """Interstitial, cluster or solute–vacancy cell (:mod:`.solutes`)."""
+    solute, site, count = solute_parts(kind, argument, recipe.elements)
+    a = float(unit_cell.cell.lengths()[0])
+    host, lattice, repeat = recipe.elements[0], recipe.lattice, recipe.repeat
+    if kind == "solute-vacancy":
+        return f"solute_vacancy_{solute}", solute_vacancy_cell(
+            host, lattice, a, repeat, solute
+        )
+    atoms = interstitial_cell(host, lattice, a, repeat, solute, site, count)
+    if kind == "cluster":
+        return f"cluster_{solute}{count}_{site}", atoms
+    return f"interstitial_{solute}_{site}", atoms
+
+
+def _isolated_groups(recipe: Recipe) -> list[tuple[str, list[Atoms]]]:
+    """One isolated atom per solute element, if the recipe asks for them."""
+    if not recipe.isolated_atoms:
+        return []
+    return [
+        (f"isolated_{symbol}", [isolated_atom(symbol)])
+        for symbol in recipe.elements[1:]
+    ]
 
 
 def _with_dumbbell(atoms: Atoms, site: int, recipe: Recipe) -> Atoms:
