@@ -157,6 +157,7 @@ def _distill_settings(args: argparse.Namespace) -> dict:
     import tomllib
 
     from .distill.checks import check_elements
+    from .distill.pipeline import default_descriptor
     from .distill.recipes import DEFAULT_RECIPE, solute_defects
 
     values: dict = {}
@@ -203,7 +204,10 @@ def _distill_settings(args: argparse.Namespace) -> dict:
         elements = recipe.get("elements", [])
         descriptor = dict(values.get("descriptor") or {})
         descriptor.setdefault("elements", list(elements))
+        defaults = default_descriptor(elements) if elements else None
         descriptor.setdefault("radii", [0.5] * len(elements))
+        if defaults is not None:
+            descriptor.setdefault("weights", list(defaults.weights))
         descriptor["twojmax"] = args.twojmax or descriptor.get(
             "twojmax", DEFAULT_TWOJMAX
         )

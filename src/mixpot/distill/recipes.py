@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from math import sqrt
 
 import numpy as np
-from ase.data import atomic_numbers
 
 #: Nearest-neighbour distance over the cubic lattice constant.
 NEAREST_NEIGHBOUR_RATIO = {
@@ -100,6 +99,9 @@ class Recipe:
         MD frames of each defect cell per temperature.
     surface_layers : int
         Layers of ASE's surface cell in a slab.
+    n_relaxed_frames : int
+        Frames along the expensive model's relaxation of each solute defect
+        cell, evenly spaced, the relaxed cell last (group ``<tag>_relaxation``).
     isolated_atoms : bool
         Add one isolated atom of each solute element (group
         ``isolated_<element>``): it fixes the solute's reference energy, which
@@ -134,6 +136,7 @@ class Recipe:
     n_defect_rattled: int = 1
     n_defect_frames: int = 2
     surface_layers: int = 4
+    n_relaxed_frames: int = 2
     isolated_atoms: bool = True
 
     def __post_init__(self) -> None:
@@ -159,6 +162,7 @@ class Recipe:
             "n_rattled",
             "n_defect_rattled",
             "n_defect_frames",
+            "n_relaxed_frames",
             "n_strains",
         ):
             _check_int(self, name, minimum=0)

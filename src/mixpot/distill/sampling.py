@@ -47,6 +47,7 @@ from ase.build import bulk, surface
 from ase.calculators.calculator import Calculator
 from ase.data import atomic_numbers, covalent_radii, reference_states
 from ase.md.langevin import Langevin
+from ase.optimize import BFGS
 from scipy.optimize import minimize_scalar
 
 from .recipes import (
@@ -63,6 +64,7 @@ logger = logging.getLogger(__name__)
 
 _SURFACE_VACUUM = 8.0  # Å on each side: beyond the cutoff of the usual MLIPs
 _DUMBBELL_SEPARATION = 0.75  # of the nearest-neighbour distance
+_RELAXATION_FMAX, _RELAXATION_STEPS = 1e-2, 300  # eV/Å; a sampling, not a property
 
 
 def sample(
@@ -357,16 +359,46 @@ def _defect_groups(
     calc: Calculator,
     rng: np.random.Generator,
 ) -> list[tuple[str, list[Atoms]]]:
-    """Ideal and rattled defect cells, then a few MD frames per temperature."""
+    """Ideal and rattled defect cells, then a few MD frames per temperature.
+
+    Solute defects add frames of their relaxation with the expensive model.
+    """
     tag, cell = _defect_cell(defect, unit_cell, recipe, rng)
     cell.info.update(defect=defect)
     rattle_rng, md_rng = rng.spawn(2)
     static = [cell] + _rattled(
         cell, recipe.n_defect_rattled, recipe.rattle_amplitude, rattle_rng
     )
-    return [(tag, static)] + _md_groups(
+    groups = [(tag, static)]
+    if defect.partition(":")[0] in SOLUTE_KINDS:
+        frames = _relaxation_frames(cell, calc, recipe.n_relaxed_frames)
+        groups.append((f"{tag}_relaxation", frames))
+    return groups + _md_groups(
         f"{tag}_", cell, recipe, recipe.n_defect_frames, calc, md_rng
     )
+
+
+def _relaxation_frames(cell: Atoms, calc: Calculator, count: int) -> list[Atoms]:
+    """``count`` frames evenly spaced along a BFGS relaxation, the last relaxed.
+
+    Solution energies are energies of relaxed cells: the fit must see them.
+    """
+    if count == 0:
+        return []
+    atoms = cell.copy()
+    atoms.calc = calc
+    path: list[np.ndarray] = []
+    optimiser = BFGS(atoms, logfile=None)
+    optimiser.attach(lambda: path.append(atoms.positions.copy()))
+    optimiser.run(fmax=_RELAXATION_FMAX, steps=_RELAXATION_STEPS)
+    picks = np.unique(np.round(np.linspace(0, len(path) - 1, count + 1)[1:]))
+    frames = []
+    for index in picks.astype(int):
+        frame = cell.copy()
+        frame.positions = path[index]
+        frame.info.update(relaxation_step=int(index))
+        frames.append(frame)
+    return frames
 
 
 def _defect_cell(
