@@ -75,10 +75,16 @@ def test_untold_type_map_asks_for_the_explicit_one():
         type_map(W_HE_LINES)
 
 
-def test_explicit_map_must_agree_with_the_lines():
-    """An explicit map that swaps W and He is refused, naming the type."""
-    with pytest.raises(ValueError, match="type 1 as He"):
-        type_map(W_HE_LINES, elements=["He", "W"])
+def test_explicit_map_relabels_the_types():
+    """An explicit map wins over the file's entry names (W W read as W, Mo)."""
+    lines = ["pair_coeff * * W_zhou.eam.alloy W W"]
+    assert type_map(lines, elements=["W", "Mo"]) == ["W", "Mo"]
+
+
+def test_explicit_map_must_name_every_type():
+    """A map shorter than the types the lines use is refused."""
+    with pytest.raises(ValueError, match="names 1 LAMMPS types"):
+        type_map(W_HE_LINES, elements=["W"])
 
 
 def test_missing_include_file_is_named():

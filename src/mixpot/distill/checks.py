@@ -20,7 +20,7 @@ Examples
 >>> try:
 ...     check_elements(["w"])
 ... except ValueError as error:
-...     print(str(error)[-42:])
+...     print(str(error).split(": ")[-1])
 did you mean 'W'? (symbols are case-sensitive)
 """
 
@@ -45,14 +45,16 @@ MAX_PRESSURE_GPA = 100.0
 MAX_PERFECT_FORCE = 1e-2
 
 
-def check_elements(elements: Sequence[str], name: str = "elements") -> None:
+def check_elements(
+    elements: Sequence[str], name: str = "elements", owner: str = "Recipe"
+) -> None:
     """Raise ValueError for a symbol that is not a chemical element.
 
     A mis-cased symbol ("w", "HE") gets the right one suggested.
     """
     if isinstance(elements, str) or not len(elements):
         raise ValueError(
-            f"The {name!r} parameter must be a non-empty list of chemical "
+            f"The {name!r} parameter of {owner} must be a non-empty list of chemical "
             f"symbols, e.g. ['W', 'He']. Got {elements!r}."
         )
     for symbol in elements:
@@ -64,12 +66,12 @@ def check_elements(elements: Sequence[str], name: str = "elements") -> None:
                 f": did you mean {symbol.capitalize()!r}? (symbols are case-sensitive)"
             )
         raise ValueError(
-            f"The {name!r} parameter must hold chemical symbols. Got {symbol!r}"
+            f"The {name!r} parameter of {owner} must hold chemical symbols. Got {symbol!r}"
             f"{hint or ', which is no element'}"
         )
     if len(set(elements)) != len(elements):
         raise ValueError(
-            f"The {name!r} parameter must hold distinct symbols. Got {list(elements)}."
+            f"The {name!r} parameter of {owner} must hold distinct symbols. Got {list(elements)}."
         )
 
 
@@ -82,7 +84,7 @@ def expected_neighbour_distance(element: str) -> float:
     Examples
     --------
     >>> round(expected_neighbour_distance("W"), 3)
-    2.741
+    2.737
     """
     number = atomic_numbers[element]
     state = reference_states[number] or {}

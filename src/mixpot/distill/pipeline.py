@@ -106,7 +106,9 @@ class DistillConfig:
 
     def __post_init__(self) -> None:
         if self.expensive_elements is not None:
-            check_elements(self.expensive_elements, "expensive_elements")
+            check_elements(
+                self.expensive_elements, "expensive_elements", "DistillConfig"
+            )
         if not (isinstance(self.solute_repeat, int) and self.solute_repeat >= 1):
             raise ValueError(
                 "The 'solute_repeat' parameter of DistillConfig must be an int "
@@ -176,7 +178,9 @@ def distil(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "distill.json").write_text(json.dumps(config_to_dict(config), indent=2))
-    calc = checked_model(config, calc)
+    calc = checked_model(
+        config, calc, check_lattice=not _samples_reusable(config, out_dir)
+    )
     timings = {}
     start = time.perf_counter()
     with small_dense_work():
@@ -229,12 +233,16 @@ def distil(
     return DistillResult(fit, numbers, out_dir)
 
 
-def checked_model(config: DistillConfig, calc: Calculator | None) -> Calculator:
+def checked_model(
+    config: DistillConfig, calc: Calculator | None, check_lattice: bool = True
+) -> Calculator:
     """Return the expensive model, checked against the run before any work.
 
     Raises ValueError (FileNotFoundError for a missing potential file) when
-    it misses an element of the recipe or the given lattice constant is
-    implausible (:func:`~mixpot.distill.checks.check_crystal`).
+    it misses an element of the recipe or, with ``check_lattice``, the given
+    lattice constant is implausible
+    (:func:`~mixpot.distill.checks.check_crystal`; two evaluations, skipped
+    when a rerun reuses the samples).
     """
     recipe = config.recipe
     if calc is None:
@@ -243,16 +251,24 @@ def checked_model(config: DistillConfig, calc: Calculator | None) -> Calculator:
         )
     else:
         check_covers(calc, recipe.elements, "The expensive model")
-    if recipe.lattice_constant is not None:
+    if check_lattice and recipe.lattice_constant is not None:
         check_crystal(calc, recipe.elements[0], recipe.lattice, recipe.lattice_constant)
     return calc
+
+
+def _samples_reusable(config: DistillConfig, out_dir: Path) -> bool:
+    """Whether ``out_dir`` holds the configurations of this very recipe."""
+    path = out_dir / "configurations.extxyz"
+    stamp = out_dir / "configurations.json"
+    recipe_json = json.dumps(_as_json(config.recipe), sort_keys=True)
+    return path.exists() and stamp.exists() and stamp.read_text() == recipe_json
 
 
 def _sampled(config: DistillConfig, calc: Calculator, out_dir: Path) -> list[Atoms]:
     path = out_dir / "configurations.extxyz"
     stamp = out_dir / "configurations.json"
     recipe_json = json.dumps(_as_json(config.recipe), sort_keys=True)
-    if path.exists() and stamp.exists() and stamp.read_text() == recipe_json:
+    if _samples_reusable(config, out_dir):
         logger.info("reusing the sampled configurations in %s", path)
     else:
         configurations = all_configurations(

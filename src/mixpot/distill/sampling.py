@@ -392,6 +392,7 @@ def _relaxation_frames(cell: Atoms, calc: Calculator, count: int) -> list[Atoms]
     optimiser.attach(lambda: path.append(atoms.positions.copy()))
     optimiser.run(fmax=_RELAXATION_FMAX, steps=_RELAXATION_STEPS)
     picks = np.unique(np.round(np.linspace(0, len(path) - 1, count + 1)[1:]))
+    picks = picks[picks > 0]  # step 0 is the ideal cell, sampled already
     frames = []
     for index in picks.astype(int):
         frame = cell.copy()

@@ -54,7 +54,7 @@ def check_covers(calc, elements: Sequence[str], role: str) -> None:
     ...     check_covers(expensive_calculator("lammps:W_zhou"), ["W", "He"],
     ...                  "The expensive model")
     ... except ValueError as error:
-    ...     print(str(error)[:46])
+    ...     print(str(error)[:47])
     The expensive model covers only ['W']; it lacks
     """
     covered = covered_elements(calc)

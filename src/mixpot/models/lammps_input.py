@@ -151,8 +151,9 @@ def type_map(
     lines : sequence of str
         Expanded LAMMPS lines (:func:`expand_lines`).
     elements : sequence of str, optional
-        Explicit map (symbols of types 1, 2, ...); it must agree with the
-        types the lines name.
+        Explicit map (symbols of types 1, 2, ...); it wins over the symbols
+        of the lines (which name entries of the potential file) but must
+        name every type they use.
     needed : sequence of str, optional
         Elements the run needs. A single type the lines leave ``NULL`` is
         taken as the single needed element they do not name.
@@ -160,7 +161,7 @@ def type_map(
     Raises
     ------
     ValueError
-        When the map cannot be told, or disagrees with the lines.
+        When the map cannot be told, or is shorter than the lines' types.
 
     Examples
     --------
@@ -170,14 +171,15 @@ def type_map(
     """
     from_lines = type_elements(lines)
     if elements is not None:
+        # Explicit wins: the symbols of pair_coeff lines name entries of the
+        # potential file (eam/alloy), which may differ from the ASE symbols.
         elements = list(elements)
-        for index, symbol in enumerate(from_lines[: len(elements)]):
-            if symbol is not None and symbol != elements[index]:
-                raise ValueError(
-                    f"The element map {elements} gives LAMMPS type {index + 1} "
-                    f"as {elements[index]}, but the pair_coeff lines name it "
-                    f"{symbol}: give the symbols of types 1, 2, ... in order."
-                )
+        if len(elements) < len(from_lines):
+            raise ValueError(
+                f"The element map {elements} names {len(elements)} LAMMPS types; "
+                f"the pair_coeff lines use {len(from_lines)}: give the symbols "
+                "of types 1, 2, ... in order."
+            )
         return elements
     unknown = [index for index, symbol in enumerate(from_lines) if symbol is None]
     unplaced = [s for s in dict.fromkeys(needed or ()) if s not in from_lines]
