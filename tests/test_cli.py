@@ -199,7 +199,8 @@ def test_two_element_distillation_keeps_the_he_energies(tmp_path, capsys):
 )
 def test_bad_distill_input_is_one_line_and_exit_2(tmp_path, capsys, arguments, message):
     """Each common mistake: exit code 2, one line on stderr naming the problem,
-    no traceback, and nothing sampled (it is caught before expensive work)."""
+    no traceback, and nothing sampled (it is caught before expensive work).
+    """
     out = tmp_path / "out"
     assert main(["distill", "--out", str(out), *arguments]) == 2
     err = capsys.readouterr().err

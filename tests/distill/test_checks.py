@@ -38,14 +38,16 @@ def test_plausible_lattice_constant_passes(w_eam):
 
 
 def test_neighbour_distance_far_off_is_refused_without_evaluation(w_eam):
-    """a = 2.0 Å puts W neighbours 1.73 Å apart (0.63 × 2.74 Å): refused,
-    with the advice to check or leave out the lattice constant."""
+    """At a = 2.0 Å W neighbours are 1.73 Å apart (0.63 × 2.74 Å): refused,
+    with the advice to check or leave out the lattice constant.
+    """
     with pytest.raises(ValueError, match=r"1\.732 Å apart, 0\.63 ×.*leave it out"):
         check_crystal(w_eam, "W", "bcc", 2.0)
 
 
 def test_huge_pressure_is_refused(w_eam):
-    """a = 2.75 Å passes the distance check (0.87 ×) but the expensive model
-    puts the crystal above 100 GPa: refused, naming the pressure."""
+    """At a = 2.75 Å the distance check passes (0.87 ×) but the expensive model
+    puts the crystal above 100 GPa: refused, naming the pressure.
+    """
     with pytest.raises(ValueError, match="pressure of .* GPa"):
         check_crystal(w_eam, "W", "bcc", 2.75)

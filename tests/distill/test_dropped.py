@@ -36,7 +36,8 @@ def summary_for(snap, labelled):
 
 def test_equal_weights_drop_rows_with_real_labels(he_substitution):
     """He weighed like W: W force rows beyond He's cutoff vanish although the
-    expensive model puts 20 meV/Å there; the summary counts them."""
+    expensive model puts 20 meV/Å there; the summary counts them.
+    """
     summary = summary_for(SNAP(["W", "He"], [0.5, 0.5]), he_substitution)
     assert summary["force"]["n_nonzero_label"] > 0
     assert summary["force"]["max_abs_label"] > 10.0  # meV/Å
@@ -44,7 +45,8 @@ def test_equal_weights_drop_rows_with_real_labels(he_substitution):
 
 def test_distinct_solute_weight_keeps_those_rows(he_substitution):
     """He weighed 0.3: the same rows see the solute; none with a real label is
-    dropped (only round-off ones, at symmetric sites)."""
+    dropped (only round-off ones, at symmetric sites).
+    """
     summary = summary_for(
         SNAP(["W", "He"], [0.5, 0.5], weights=[1, 0.3]), he_substitution
     )

@@ -41,7 +41,8 @@ def test_longest_group_prefix_wins():
 
 def test_solute_energy_row_is_weighted_as_a_total_energy():
     """The He cell's energy row gets weight 30/eV² (not 30/N²); the host cell's
-    keeps 30/N²; group_weights multiply every row of their group."""
+    keeps 30/N²; group_weights multiply every row of their group.
+    """
     configs = cells()
     rows = SNAP(["W", "He"], [0.5, 0.5], twojmax=2).rows(configs)
     settings = FitSettings(solute_energy_weight=30.0, group_weights={"md": 0.5})

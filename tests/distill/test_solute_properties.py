@@ -31,7 +31,8 @@ def test_he_site_preference_is_vacancy_then_tetrahedral_then_octahedral(he_in_w)
 
 def test_he_binds_to_a_vacancy(he_in_w):
     """Both bindings are positive: a substitutional He next to a vacancy, and
-    an interstitial He falling into one (several eV, as in DFT)."""
+    an interstitial He falling into one (several eV, as in DFT).
+    """
     assert he_in_w["He.solute_vacancy_binding"] > 0
     assert he_in_w["He.vacancy_trapping"] > 2.0
 

@@ -77,7 +77,8 @@ def test_cluster_too_large_for_the_cell_is_an_error():
 
 def test_solute_vacancy_pair_is_nearest_neighbours():
     """The vacancy sits on a nearest-neighbour site of the solute: the solute
-    has one host neighbour fewer at a√3/2 than the perfect lattice's 8."""
+    has one host neighbour fewer at a√3/2 than the perfect lattice's 8.
+    """
     atoms = solute_vacancy_cell("W", "bcc", A, 3, "He")
     solute = atoms.get_chemical_symbols().index("He")
     first_shell = neighbour_distances(atoms, solute) < A * np.sqrt(3) / 2 + 0.01

@@ -54,7 +54,8 @@ def he_in_tungsten():
 )
 def test_mixed_calculator_refuses_an_uncovered_element(expensive, cheap, role):
     """A He atom in a mixed system whose expensive LAMMPSlib model (or cheap
-    SNAP) covers only W fails before either potential runs, naming the role."""
+    SNAP) covers only W fails before either potential runs, naming the role.
+    """
     from mixpot.mixing import MixedCalculator, Regions
 
     cheap_calc = (

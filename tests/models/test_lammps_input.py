@@ -33,7 +33,8 @@ def he_in_tungsten():
 
 def test_include_runs_the_same_potential_as_its_lines():
     """`include W_2940_2017_2_He_JW2013.snap` (variables, comments, files
-    beside it) gives the energy and forces of the five lines it holds."""
+    beside it) gives the energy and forces of the five lines it holds.
+    """
     atoms = he_in_tungsten()
     atoms.calc = lammps_calculator(W_HE_LINES, ["W", "He"])
     energy, forces = atoms.get_potential_energy(), atoms.get_forces()

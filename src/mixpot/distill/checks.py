@@ -66,12 +66,13 @@ def check_elements(
                 f": did you mean {symbol.capitalize()!r}? (symbols are case-sensitive)"
             )
         raise ValueError(
-            f"The {name!r} parameter of {owner} must hold chemical symbols. Got {symbol!r}"
-            f"{hint or ', which is no element'}"
+            f"The {name!r} parameter of {owner} must hold chemical symbols. "
+            f"Got {symbol!r}{hint or ', which is no element'}"
         )
     if len(set(elements)) != len(elements):
         raise ValueError(
-            f"The {name!r} parameter of {owner} must hold distinct symbols. Got {list(elements)}."
+            f"The {name!r} parameter of {owner} must hold distinct symbols. "
+            f"Got {list(elements)}."
         )
 
 

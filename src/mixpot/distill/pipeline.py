@@ -435,4 +435,11 @@ def rewrite_report(out_dir: str | Path) -> dict:
     )
 
 
-_REPORT_KEYS = ("train", "held_out", "held_out_by_group", "properties")
+_REPORT_KEYS = (
+    "train",
+    "held_out",
+    "held_out_by_group",
+    "train_by_group",
+    "energy_outlier_groups",
+    "properties",
+)

@@ -62,7 +62,8 @@ def check_covers(calc, elements: Sequence[str], role: str) -> None:
         return
     missing = [symbol for symbol in dict.fromkeys(elements) if symbol not in covered]
     if missing:
+        shown = covered if len(covered) <= 12 else f"{len(covered)} elements"
         raise ValueError(
-            f"{role} covers only {covered}; it lacks {missing}: choose a model "
+            f"{role} covers only {shown}; it lacks {missing}: choose a model "
             "(or element map) that covers every element of the run."
         )
