@@ -106,8 +106,9 @@ def dropped_lines(summary: dict, units: dict[str, str]) -> list[str]:
     lines = [
         "## Rows left out of the fit",
         "",
-        "Their descriptors vanish, so the cheap model predicts 0 there whatever "
-        "its coefficients; the coverage above is over the rows fitted.",
+        "Their descriptors vanish (the cheap model predicts 0 there whatever "
+        "its coefficients), or a setting gives them weight 0; the coverage "
+        "above is over the rows fitted, the RMSE over all rows.",
         "",
         "| rows | dropped / all | with a label above round-off | largest label |",
         "|---|---|---|---|",

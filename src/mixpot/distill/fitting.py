@@ -289,8 +289,8 @@ def _log_dropped(dropped: dict) -> None:
     for kind, row in dropped.items():
         if row["n_nonzero_label"]:
             logger.warning(
-                "%d of %d %s rows left out of the fit (descriptors vanish) carry "
-                "expensive values up to %.3g in report units",
+                "%d of %d %s rows left out of the fit (vanishing descriptors or "
+                "weight 0) carry expensive values up to %.3g in report units",
                 row["n_nonzero_label"],
                 row["n_rows"],
                 kind,
