@@ -116,6 +116,104 @@ def test_toml_without_recipe_table_keeps_the_default_recipe(tmp_path):
         assert values["recipe"][key] == value
 
 
+W_HE_RECIPE = """
+expensive = "lammps:include W_2940_2017_2_He_JW2013.snap"
+n_ensemble = 2
+solute_repeat = 2
+
+[recipe]
+elements = ["W", "He"]
+lattice = "bcc"
+repeat = 2
+temperatures = [600.0]
+n_frames = 4
+timestep = 2.0
+frame_interval = 20.0
+n_strains = 5
+n_rattled = 3
+defects = ["vacancy", "substitution:He", "interstitial:He:tetrahedral",
+           "interstitial:He:octahedral", "solute-vacancy:He", "cluster:He:2"]
+n_defect_rattled = 2
+n_defect_frames = 2
+"""
+
+
+def test_two_element_distillation_keeps_the_he_energies(tmp_path, capsys):
+    """`mixpot distill` of W–He from the wheel's W_2940_2017_2_He_JW2013 file
+    (an include with a NULL type, completed from the recipe's elements) on
+    16-atom cells: the cheap He solution energies (substitutional,
+    tetrahedral, octahedral) are within 0.1 eV of the expensive model's
+    (measured: 0.06 eV at most) with the tetrahedral site below the
+    octahedral one; host properties are computed for W; the report counts
+    the configurations of each kind and says which rows were left out.
+    """
+    recipe = tmp_path / "w_he.toml"
+    recipe.write_text(W_HE_RECIPE)
+    out = tmp_path / "w_he"
+    assert main(["distill", "--recipe", str(recipe), "--out", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text())
+    expensive, cheap = report["properties"]["expensive"], report["properties"]["cheap"]
+    for site in ("substitutional", "tetrahedral", "octahedral"):
+        key = f"He.solution_{site}"
+        assert cheap[key] == pytest.approx(expensive[key], abs=0.1), key
+    assert cheap["He.solution_tetrahedral"] < cheap["He.solution_octahedral"]
+    assert cheap["lattice_constant"] == pytest.approx(
+        expensive["lattice_constant"], rel=1e-3
+    )
+    counts = report["n_configurations_by_group"]
+    assert counts["interstitial_He_tetrahedral"] == 3 and counts["isolated_He"] == 1
+    assert report["train_by_group"]["cluster_He2_tetrahedral"]["n_configurations"] == 3
+    markdown = (out / "report.md").read_text()
+    assert "He: E_sol tetrahedral (eV)" in markdown
+    assert "Training errors by group" in markdown and "left out of the fit" in markdown
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--element", "Xx", "--expensive", "lammps:W_zhou"], "'Xx', which is no"),
+        (["--element", "w", "--expensive", "lammps:W_zhou"], "did you mean 'W'"),
+        (
+            [
+                "--element",
+                "W",
+                "--expensive",
+                "lammps:pair_style eam/alloy;pair_coeff * * no_such.eam.alloy W",
+            ],
+            "'no_such.eam.alloy' not found",
+        ),
+        (["--elements", "W", "He", "--expensive", "lammps:W_zhou"], "['He']"),
+        (
+            [
+                "--element",
+                "W",
+                "--expensive",
+                "lammps:W_zhou",
+                "--lattice-constant",
+                "2",
+            ],
+            "puts nearest neighbours 1.732 Å apart",
+        ),
+    ],
+    ids=["unknown", "lower-case", "missing-file", "element-lacking", "lattice"],
+)
+def test_bad_distill_input_is_one_line_and_exit_2(tmp_path, capsys, arguments, message):
+    """Each common mistake: exit code 2, one line on stderr naming the problem,
+    no traceback, and nothing sampled (it is caught before expensive work).
+    """
+    out = tmp_path / "out"
+    assert main(["distill", "--out", str(out), *arguments]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+    assert not (out / "configurations.extxyz").exists()
+
+
+def test_verbose_shows_the_traceback(tmp_path):
+    """With --verbose the error propagates (for a bug report)."""
+    with pytest.raises(ValueError, match="did you mean"):
+        main(["-v", "distill", "--out", str(tmp_path), "--element", "w"])
+
+
 # ---------------------------------------------------------------- mixpot run
 def run_settings(cheap_path, **sections):
     from .run.conftest import w_vacancy_settings

@@ -65,6 +65,16 @@ def _add_distill(commands) -> None:
     )
     distill.add_argument("--expensive", help="e.g. sevennet:7net-0 or lammps:...")
     distill.add_argument("--element", help="chemical symbol of the crystal")
+    distill.add_argument(
+        "--elements",
+        nargs="+",
+        help="host then solutes, e.g. W He (solute defects sampled by default)",
+    )
+    distill.add_argument(
+        "--expensive-elements",
+        nargs="+",
+        help="symbols of the LAMMPS model's types 1, 2, ... (default: from the spec)",
+    )
     distill.add_argument("--out", type=Path, required=True, help="output folder")
     distill.add_argument("--recipe", type=Path, help="TOML file of settings")
     distill.add_argument("--lattice", help="bcc, fcc, diamond, sc (default: ASE's)")
@@ -121,13 +131,15 @@ def _run_demo(args: argparse.Namespace) -> int:
 def _run_distill(args: argparse.Namespace) -> int:
     from .distill.pipeline import config_from_dict, distil
 
-    values = _distill_settings(args)
     try:
-        config = config_from_dict(values)
-    except (TypeError, ValueError) as error:
-        print(f"mixpot distill: {error}", file=sys.stderr)
+        config = config_from_dict(_distill_settings(args))
+        result = distil(config, args.out, progress=sys.stderr.isatty())
+    except _USER_ERRORS as error:
+        if args.verbose:
+            raise
+        message = " ".join(str(error).split())
+        print(f"mixpot distill: {message}", file=sys.stderr)
         return 2
-    result = distil(config, args.out, progress=sys.stderr.isatty())
     print((args.out / "report.md").read_text())
     print(
         f"cheap potential: {result.out_dir / 'potential.npz'} and "
@@ -136,18 +148,35 @@ def _run_distill(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Errors of bad input: one line and exit code 2 (a traceback with --verbose).
+_USER_ERRORS = (ValueError, TypeError, FileNotFoundError, ImportError, RuntimeError)
+
+
 def _distill_settings(args: argparse.Namespace) -> dict:
     """Merge the TOML recipe (if any) with the command-line options."""
     import tomllib
 
-    from .distill.recipes import DEFAULT_RECIPE
+    from .distill.checks import check_elements
+    from .distill.pipeline import default_descriptor
+    from .distill.recipes import DEFAULT_RECIPE, solute_defects
 
     values: dict = {}
     if args.recipe is not None:
-        values = tomllib.loads(args.recipe.read_text())
+        if not args.recipe.is_file():
+            raise FileNotFoundError(f"Recipe file {args.recipe} not found.")
+        try:
+            values = tomllib.loads(args.recipe.read_text())
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"{args.recipe} is not valid TOML: {error}") from error
     recipe = dict(values.get("recipe", {}))
-    if args.element:
-        recipe["elements"] = [args.element]
+    if args.element and args.elements:
+        raise ValueError("Give --element X or --elements X Y ..., not both.")
+    if args.element or args.elements:
+        recipe["elements"] = [args.element] if args.element else list(args.elements)
+    if "elements" in recipe:
+        check_elements(recipe["elements"])
+    if args.expensive_elements:
+        values["expensive_elements"] = list(args.expensive_elements)
     options = {
         "lattice": args.lattice,
         "lattice_constant": args.lattice_constant,
@@ -157,11 +186,17 @@ def _distill_settings(args: argparse.Namespace) -> dict:
         "defects": args.defects,
     }
     recipe.update({k: v for k, v in options.items() if v is not None})
+    if "elements" in recipe and "lattice" not in recipe:
+        recipe["lattice"] = _reference_lattice(recipe["elements"][0])
     if "recipe" not in values:  # a TOML of [fit] only keeps the default recipe
         for key, value in DEFAULT_RECIPE.items():
             recipe.setdefault(key, value)
-    if "elements" in recipe and "lattice" not in recipe:
-        recipe["lattice"] = _reference_lattice(recipe["elements"][0])
+        if args.defects is None:  # solutes get their defects by default
+            for solute in recipe.get("elements", [])[1:]:
+                recipe["defects"] = [
+                    *recipe["defects"],
+                    *solute_defects(solute, recipe["lattice"]),
+                ]
     values["recipe"] = recipe
     if args.expensive:
         values["expensive"] = args.expensive
@@ -169,7 +204,10 @@ def _distill_settings(args: argparse.Namespace) -> dict:
         elements = recipe.get("elements", [])
         descriptor = dict(values.get("descriptor") or {})
         descriptor.setdefault("elements", list(elements))
+        defaults = default_descriptor(elements) if elements else None
         descriptor.setdefault("radii", [0.5] * len(elements))
+        if defaults is not None:
+            descriptor.setdefault("weights", list(defaults.weights))
         descriptor["twojmax"] = args.twojmax or descriptor.get(
             "twojmax", DEFAULT_TWOJMAX
         )

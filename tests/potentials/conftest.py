@@ -57,8 +57,14 @@ def rattled_wbe(rattled_w) -> Atoms:
 
 
 def stock_lammps(atoms: Atoms, include_file: Path, elements) -> Reference:
-    """Evaluate with a fresh LAMMPS reading the exported include file."""
-    return lammps_reference(atoms, [f"include {include_file}"], list(elements))
+    """Evaluate with a fresh LAMMPS reading the exported include file.
+
+    The file names its files relative to ``<stem>_dir``; it is set to the
+    file's folder, as a user including it from elsewhere does.
+    """
+    folder_variable = f"variable {include_file.stem}_dir string {include_file.parent}"
+    commands = [folder_variable, f"include {include_file}"]
+    return lammps_reference(atoms, commands, list(elements))
 
 
 def labels_as_targets(rows: SnapRows, labelled: list[Atoms]) -> np.ndarray:

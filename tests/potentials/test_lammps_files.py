@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from ase.build import bulk
 
 from mixpot.potentials import LinearPotential, read_snapcoeff, read_snapparam
+from mixpot.testing import lammps_reference
 
 from .conftest import SHIPPED_ZBL, potentials_dir, shipped
 
@@ -62,7 +64,24 @@ def test_include_file_holds_the_returned_pair_lines(tungsten, tmp_path):
     assert lines[1] == "pair_coeff 1 1 zbl 74 74"
     assert lines[2].endswith("w.snapcoeff " + str(tmp_path / "w.snapparam") + " W")
     written = (tmp_path / "w.lammps").read_text().splitlines()
-    assert written[1:] == lines
+    relative = [line.replace(str(tmp_path), "${w_dir}") for line in lines]
+    assert written[-3:] == relative
+    assert "variable w_dir index ." in written
+
+
+def test_include_file_works_after_the_folder_moves(tungsten, tmp_path, monkeypatch):
+    """The include file names its files relative to its folder: move the folder,
+    run stock LAMMPS inside it, and the energy is the potential's own.
+    """
+    tungsten.to_lammps(tmp_path / "before", name="w")
+    moved = tmp_path / "after"
+    (tmp_path / "before").rename(moved)
+    atoms = bulk("W", "bcc", a=3.17, cubic=True) * 2
+    atoms.rattle(0.05, seed=1)
+    monkeypatch.chdir(moved)
+    stock = lammps_reference(atoms, ["include w.lammps"], ["W"])
+    atoms.calc = tungsten.calculator(uncertainty=False)
+    assert stock.energy == pytest.approx(atoms.get_potential_energy(), rel=1e-10)
 
 
 def test_ensemble_files_are_posterior_samples(fitted, tmp_path):

@@ -7,7 +7,9 @@ The expensive model itself comes from :mod:`mixpot.models`
   homogeneous strains, rattled copies, defects); :data:`DEFAULT_RECIPE` and
   :func:`quick_tungsten_recipe` — the built-in recipes;
 * :func:`label` — energies, forces and stresses from the expensive model,
-  appended to a resumable extended-XYZ dataset.
+  appended to a resumable extended-XYZ dataset;
+* :func:`solute_defects` and :func:`solute_properties` — the solute cells
+  of an alloy or impurity recipe and their solution energies.
 
 Examples
 --------
@@ -29,13 +31,14 @@ from .labelling import (
     labelled_copy,
     skipped_path,
 )
-from .recipes import DEFAULT_RECIPE, Recipe, quick_tungsten_recipe
+from .recipes import DEFAULT_RECIPE, Recipe, quick_tungsten_recipe, solute_defects
 from .sampling import (
     all_configurations,
     relaxed_lattice_constant,
     sample,
     strain_tensors,
 )
+from .solute_properties import solute_properties
 
 __all__ = [
     "DEFAULT_RECIPE",
@@ -50,5 +53,7 @@ __all__ = [
     "relaxed_lattice_constant",
     "sample",
     "skipped_path",
+    "solute_defects",
+    "solute_properties",
     "strain_tensors",
 ]

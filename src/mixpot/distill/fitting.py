@@ -15,7 +15,7 @@ below the tolerance (or ``max_strain_rounds`` is reached, with a warning).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +24,9 @@ from ase import Atoms
 from mixpot.descriptors import SNAP, SnapRows, ZBLBaseline
 from mixpot.pops import POPSRegressor
 from mixpot.potentials import LinearPotential
+
+from .dropped import dropped_summary, report_scale, vanishing_rows
+from .group_weights import apply_group_weights, check_group_weights
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +64,14 @@ class FitSettings:
         Rounds of the constraint at most (default 10).
     random_state : int
         Seed of the held-out split.
+    solute_energy_weight : float
+        Row weight (1/eV²) of the total energy of each configuration that
+        holds a solute (default 30; 0: per-atom weight like the others), so
+        a few solute cells keep their total energies against many per-atom
+        rows (:mod:`mixpot.distill.group_weights`).
+    group_weights : mapping of str to float
+        Multiplier of every row of the configurations whose group starts
+        with the key (longest key wins); default none.
     """
 
     energy_weight: float = 30.0
@@ -72,13 +83,17 @@ class FitSettings:
     strain_weight_factor: float = 4.0
     max_strain_rounds: int = 10
     random_state: int = 0
+    solute_energy_weight: float = 30.0
+    group_weights: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        check_group_weights(self.group_weights)
         for name in (
             "energy_weight",
             "force_weight",
             "stress_weight",
             "atom_energy_weight",
+            "solute_energy_weight",
         ):
             if not getattr(self, name) >= 0:
                 raise ValueError(
@@ -118,6 +133,10 @@ class DistilledFit:
         Final multiplier of the strain-set weights.
     strain_rmse_history : list of float
         RMS energy error (eV/atom) on the strain set after each round.
+    train_weights : ndarray or None
+        Base row weights of ``train_rows`` (0: left out of the fit).
+    dropped : dict
+        Rows left out, per kind (:func:`~mixpot.distill.dropped.dropped_summary`).
     """
 
     potential: LinearPotential
@@ -127,6 +146,8 @@ class DistilledFit:
     test_rows: SnapRows | None
     strain_weight: float = 1.0
     strain_rmse_history: list[float] = field(default_factory=list)
+    train_weights: np.ndarray | None = None
+    dropped: dict = field(default_factory=dict)
 
 
 def split_held_out(
@@ -160,8 +181,10 @@ def split_held_out(
 def row_weights(rows: SnapRows, labelled: Sequence[Atoms], settings: FitSettings):
     """Per-row weights that make energies and virials per atom.
 
-    A weight w on a row scaled by 1/N equals w/N² on the raw row. Rows whose
-    descriptors vanish by symmetry get weight 0.
+    A weight w on a row scaled by 1/N equals w/N² on the raw row. Solute
+    total energies and group multipliers follow
+    (:mod:`~mixpot.distill.group_weights`). Rows whose descriptors vanish get
+    weight 0 (:mod:`~mixpot.distill.dropped` reports them).
     """
     n_atoms = rows.n_atoms[rows.structure].astype(float)
     volumes = np.array([abs(a.cell.volume) for a in labelled])[rows.structure]
@@ -171,24 +194,16 @@ def row_weights(rows: SnapRows, labelled: Sequence[Atoms], settings: FitSettings
     weights[energy] = settings.energy_weight / n_atoms[energy] ** 2
     weights[stress] = settings.stress_weight * (volumes[stress] / n_atoms[stress]) ** 2
     weights[rows.kind == "atom_energy"] = settings.atom_energy_weight
-    weights[_vanishing_rows(rows)] = 0.0
+    weights = apply_group_weights(
+        weights,
+        rows.kind,
+        rows.structure,
+        labelled,
+        settings.solute_energy_weight,
+        settings.group_weights,
+    )
+    weights[vanishing_rows(rows.X, rows.kind)] = 0.0
     return weights
-
-
-def _vanishing_rows(rows: SnapRows, relative: float = 1e-6) -> np.ndarray:
-    """Find rows whose descriptors vanish by symmetry.
-
-    Forces in a perfect, homogeneously strained crystal are an example. Their
-    labels are only the expensive model's round-off, which no
-    parameter can fit; as POPS corrections they would be huge and blow up
-    the box, so they get weight 0 (left out of the fit and of the box).
-    """
-    norms = np.linalg.norm(rows.X, axis=1)
-    vanishing = np.zeros(len(norms), dtype=bool)
-    for kind in np.unique(rows.kind):
-        mask = rows.kind == kind
-        vanishing[mask] = norms[mask] <= relative * np.max(norms[mask])
-    return vanishing
 
 
 def fit_distilled(
@@ -236,7 +251,11 @@ def fit_distilled(
     targets = train_rows.targets_from(train)
     base_weights = row_weights(train_rows, train, settings)
     strained = np.array([_is_strain(a) for a in train])[train_rows.structure]
-    fit = DistilledFit(None, train, test, train_rows, None)
+    fit = DistilledFit(None, train, test, train_rows, None, train_weights=base_weights)
+    fit.dropped = dropped_summary(
+        train_rows.kind, targets, base_weights == 0, report_scale(train_rows)
+    )
+    _log_dropped(fit.dropped)
     multiplier = 1.0
     for _ in range(settings.max_strain_rounds + 1):
         weights = np.where(strained, multiplier * base_weights, base_weights)
@@ -264,6 +283,19 @@ def fit_distilled(
             test, baseline=baseline, per_atom_energies=per_atom
         )
     return fit
+
+
+def _log_dropped(dropped: dict) -> None:
+    for kind, row in dropped.items():
+        if row["n_nonzero_label"]:
+            logger.warning(
+                "%d of %d %s rows left out of the fit (vanishing descriptors or "
+                "weight 0) carry expensive values up to %.3g in report units",
+                row["n_nonzero_label"],
+                row["n_rows"],
+                kind,
+                row["max_abs_label"],
+            )
 
 
 def uses_atom_energies(labelled: Sequence[Atoms], settings: FitSettings) -> bool:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from math import sqrt
 
 import numpy as np
-from ase.data import atomic_numbers
 
 #: Nearest-neighbour distance over the cubic lattice constant.
 NEAREST_NEIGHBOUR_RATIO = {
@@ -33,8 +32,15 @@ DEFECT_KINDS = (
     "vacancy",
     "self-interstitial",
     "substitution:<element>",
+    "interstitial:<element>:<tetrahedral|octahedral>",
+    "solute-vacancy:<element>",
+    "cluster:<element>:<n>[:<tetrahedral|octahedral>]",
     "surface:<miller, e.g. 110>",
 )
+#: Defect kinds that place a solute (an element of ``elements[1:]``).
+SOLUTE_KINDS = ("substitution", "interstitial", "solute-vacancy", "cluster")
+#: Largest solute cluster a recipe may ask for.
+MAX_CLUSTER = 8
 
 #: Recipe settings of ``mixpot distill --element X`` without a recipe file.
 DEFAULT_RECIPE = {
@@ -54,8 +60,8 @@ class Recipe:
     Parameters
     ----------
     elements : sequence of str
-        Chemical symbols; the first is the host crystal, the others may
-        enter through ``substitution`` defects.
+        Chemical symbols; the first is the host crystal, the others are
+        solutes that enter through solute defects (see ``defects``).
     lattice : {"bcc", "fcc", "diamond", "sc"}
     lattice_constant : float or None
         Cubic lattice constant (Å); None relaxes it with the expensive model.
@@ -80,14 +86,26 @@ class Recipe:
     rattle_amplitude : float
         Standard deviation of the Gaussian displacements (Å).
     defects : sequence of str
-        Any of "vacancy", "self-interstitial", "substitution:<element>",
-        "surface:<miller>" (e.g. "surface:110").
+        Any of "vacancy", "self-interstitial", "surface:<miller>" (e.g.
+        "surface:110") and the solute defects (the element one of
+        ``elements[1:]``): "substitution:<element>",
+        "interstitial:<element>:tetrahedral" or ":octahedral" (bcc, fcc),
+        "solute-vacancy:<element>" (substitutional solute beside a vacancy),
+        "cluster:<element>:<n>" (n solutes on nearby tetrahedral sites, or
+        ":octahedral" appended). :func:`solute_defects` lists them all.
     n_defect_rattled : int
         Rattled copies of each ideal defect cell.
     n_defect_frames : int
         MD frames of each defect cell per temperature.
     surface_layers : int
         Layers of ASE's surface cell in a slab.
+    n_relaxed_frames : int
+        Frames along the expensive model's relaxation of each solute defect
+        cell, evenly spaced, the relaxed cell last (group ``<tag>_relaxation``).
+    isolated_atoms : bool
+        Add one isolated atom of each solute element (group
+        ``isolated_<element>``): it fixes the solute's reference energy, which
+        solution energies are taken against.
 
     Raises
     ------
@@ -118,15 +136,13 @@ class Recipe:
     n_defect_rattled: int = 1
     n_defect_frames: int = 2
     surface_layers: int = 4
+    n_relaxed_frames: int = 2
+    isolated_atoms: bool = True
 
     def __post_init__(self) -> None:
-        _check(
-            len(self.elements) > 0
-            and all(symbol in atomic_numbers for symbol in self.elements),
-            "elements",
-            "a non-empty list of chemical symbols",
-            self.elements,
-        )
+        from .checks import check_elements  # checks builds on this module
+
+        check_elements(self.elements)
         _check(
             self.lattice in NEAREST_NEIGHBOUR_RATIO,
             "lattice",
@@ -146,6 +162,7 @@ class Recipe:
             "n_rattled",
             "n_defect_rattled",
             "n_defect_frames",
+            "n_relaxed_frames",
             "n_strains",
         ):
             _check_int(self, name, minimum=0)
@@ -176,7 +193,7 @@ class Recipe:
             self.rattle_amplitude,
         )
         for defect in self.defects:
-            parse_defect(defect, self.elements)
+            parse_defect(defect, self.elements, self.lattice)
 
 
 def quick_tungsten_recipe() -> Recipe:
@@ -224,22 +241,91 @@ def _check_int(recipe: Recipe, name: str, minimum: int) -> None:
     )
 
 
-def parse_defect(defect: str, elements: Sequence[str]) -> tuple[str, str]:
-    """Split a defect spec into (kind, argument), checking both."""
+def parse_defect(
+    defect: str, elements: Sequence[str], lattice: str | None = None
+) -> tuple[str, str]:
+    """Split a defect spec into (kind, argument), checking both.
+
+    The argument is what follows the first colon ("He:tetrahedral" for
+    "interstitial:He:tetrahedral"); :func:`solute_parts` splits it further.
+    """
     kind, _, argument = defect.partition(":")
-    valid = (
-        (kind in ("vacancy", "self-interstitial") and not argument)
-        or (kind == "substitution" and argument in elements[1:])
-        or (kind == "surface" and miller_indices(argument) is not None)
+    if kind in SOLUTE_KINDS:
+        solute_parts(kind, argument, elements, lattice, defect)
+        return kind, argument
+    valid = (kind in ("vacancy", "self-interstitial") and not argument) or (
+        kind == "surface" and miller_indices(argument) is not None
     )
-    _check(
-        valid,
-        "defects",
-        f"a list of {DEFECT_KINDS} (a substituted element "
-        f"must be one of elements[1:] = {list(elements[1:])})",
-        defect,
-    )
+    _check(valid, "defects", f"a list of {DEFECT_KINDS}", defect)
     return kind, argument
+
+
+def solute_parts(
+    kind: str,
+    argument: str,
+    elements: Sequence[str],
+    lattice: str | None = None,
+    defect: str | None = None,
+) -> tuple[str, str | None, int]:
+    """(solute, interstitial site or None, count) of a solute defect.
+
+    Examples
+    --------
+    >>> solute_parts("cluster", "He:2", ["W", "He"], "bcc")
+    ('He', 'tetrahedral', 2)
+    """
+    from .solutes import INTERSTITIAL_SITES, SITE_KINDS
+
+    parts = argument.split(":")
+    solute, rest = parts[0], parts[1:]
+    count, site = 1, None
+    if kind == "interstitial":
+        site = rest[0] if len(rest) == 1 else None
+        valid = site in SITE_KINDS
+    elif kind == "cluster":
+        text = rest[0] if rest else ""
+        count = int(text) if text.isdigit() else 0
+        site = rest[1] if len(rest) == 2 else "tetrahedral"
+        valid = 1 <= count <= MAX_CLUSTER and len(rest) in (1, 2) and site in SITE_KINDS
+    else:
+        valid = not rest
+    _check(
+        valid and solute in elements[1:],
+        "defects",
+        f"a list of {DEFECT_KINDS} (a solute must be one of elements[1:] = "
+        f"{list(elements[1:])}; a cluster holds 1 to {MAX_CLUSTER} solutes)",
+        defect or f"{kind}:{argument}",
+    )
+    if site is not None and lattice is not None:
+        _check(
+            lattice in INTERSTITIAL_SITES,
+            "defects",
+            f"free of interstitial solutes for a {lattice} lattice (sites are "
+            f"known for {sorted(INTERSTITIAL_SITES)})",
+            defect or f"{kind}:{argument}",
+        )
+    return solute, site, count
+
+
+def solute_defects(solute: str, lattice: str) -> list[str]:
+    """Every solute defect of ``solute`` the lattice supports.
+
+    Examples
+    --------
+    >>> solute_defects("He", "bcc")[1:3]
+    ['interstitial:He:tetrahedral', 'interstitial:He:octahedral']
+    """
+    from .solutes import INTERSTITIAL_SITES
+
+    defects = [f"substitution:{solute}"]
+    if lattice in INTERSTITIAL_SITES:
+        defects += [
+            f"interstitial:{solute}:{site}" for site in ("tetrahedral", "octahedral")
+        ]
+    defects.append(f"solute-vacancy:{solute}")
+    if lattice in INTERSTITIAL_SITES:
+        defects.append(f"cluster:{solute}:2")
+    return defects
 
 
 def miller_indices(text: str) -> tuple[int, int, int] | None:

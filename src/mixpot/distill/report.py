@@ -15,10 +15,19 @@ from pathlib import Path
 
 import numpy as np
 from ase import Atoms
-from ase.units import GPa
 
 from mixpot.descriptors import SnapRows
 from mixpot.potentials import LinearPotential
+
+from .dropped import dropped_lines, report_scale, vanishing_rows
+from .groups import (
+    energy_outliers,
+    group_lines,
+    group_scores,
+    outlier_lines,
+    warn_outliers,
+)
+from .solute_properties import solute_property_lines
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +44,7 @@ class KindScores:
     mae: float
     coverage: float
     mean_half_width: float
+    n_dropped: int = 0
 
 
 @dataclass
@@ -48,15 +58,21 @@ class RowPredictions:
     lower: np.ndarray
     upper: np.ndarray
     std: np.ndarray
+    fitted: np.ndarray | None = None
+    n_atoms: np.ndarray | None = None
 
 
 def predict_rows(
-    potential: LinearPotential, rows: SnapRows, labelled: list[Atoms]
+    potential: LinearPotential,
+    rows: SnapRows,
+    labelled: list[Atoms],
+    fitted: np.ndarray | None = None,
 ) -> RowPredictions:
     """Predict every row with its POPS bounds, in report units.
 
     Energies per atom in meV/atom, forces in meV/Å, stresses in GPa,
-    per-atom energies in meV.
+    per-atom energies in meV. ``fitted`` marks the rows in the fit (default:
+    those whose descriptors do not vanish); coverage is counted over them.
     """
     regressor = potential.regressor
     if regressor is None:
@@ -69,12 +85,9 @@ def predict_rows(
     lower, upper = regressor.predict_bounds(rows.X)
     _, std = regressor.predict(rows.X, return_std=True)
     lower, upper = lower + rows.baseline, upper + rows.baseline
-    scale = np.ones(len(target))
-    n_atoms = rows.n_atoms[rows.structure]
-    scale[rows.kind == "energy"] = 1e3 / n_atoms[rows.kind == "energy"]
-    scale[rows.kind == "force"] = 1e3
-    scale[rows.kind == "atom_energy"] = 1e3
-    scale[rows.kind == "stress"] = 1 / GPa
+    scale = report_scale(rows)
+    if fitted is None:
+        fitted = ~vanishing_rows(rows.X, rows.kind)
     groups = np.array([str(a.info.get("group", "")) for a in labelled])
     return RowPredictions(
         kind=rows.kind,
@@ -84,6 +97,8 @@ def predict_rows(
         lower=lower * scale,
         upper=upper * scale,
         std=std * scale,
+        fitted=np.asarray(fitted, dtype=bool),
+        n_atoms=rows.n_atoms[rows.structure],
     )
 
 
@@ -91,6 +106,9 @@ def score_rows(
     predictions: RowPredictions, label_noise: float = 1e-6
 ) -> dict[str, KindScores]:
     """RMSE, MAE and POPS coverage per kind of row.
+
+    RMSE and MAE are over all rows; coverage and half-width over the rows
+    fitted (``predictions.fitted``), the others counted in ``n_dropped``.
 
     A label counts as inside its bounds within ``label_noise`` × the RMS of
     the labels of its kind: float32 models (SevenNet) give labels with ~1e-7
@@ -105,17 +123,21 @@ def score_rows(
             continue
         error = predictions.mean[mask] - predictions.target[mask]
         slack = label_noise * np.sqrt(np.mean(predictions.target[mask] ** 2))
+        all_rows = mask
+        if predictions.fitted is not None and (mask & predictions.fitted).any():
+            mask = mask & predictions.fitted
         inside = (predictions.lower[mask] - slack <= predictions.target[mask]) & (
             predictions.target[mask] <= predictions.upper[mask] + slack
         )
         scores[kind] = KindScores(
-            n_rows=int(mask.sum()),
+            n_rows=int(all_rows.sum()),
             rmse=float(np.sqrt(np.mean(error**2))),
             mae=float(np.mean(np.abs(error))),
             coverage=float(inside.mean()),
             mean_half_width=float(
                 np.mean(predictions.upper[mask] - predictions.lower[mask]) / 2
             ),
+            n_dropped=int(all_rows.sum() - mask.sum()),
         )
     return scores
 
@@ -162,10 +184,16 @@ def write_report(
         "held_out": {}
         if test is None
         else {k: asdict(v) for k, v in score_rows(test).items()},
-        "held_out_by_group": {} if test is None else scores_by_group(test),
+        "held_out_by_group": {} if test is None else group_scores(test),
+        "train_by_group": group_scores(train),
         "properties": properties or {},
         **(extra or {}),
     }
+    numbers["energy_outlier_groups"] = {
+        split: energy_outliers(numbers[f"{split}_by_group"])
+        for split in ("train", "held_out")
+    }
+    warn_outliers(numbers["energy_outlier_groups"])
     (out_dir / "report.json").write_text(json.dumps(numbers, indent=2))
     plots = _write_plots(out_dir, test if test is not None else train)
     (out_dir / "report.md").write_text(_markdown(numbers, plots))
@@ -182,29 +210,22 @@ def _markdown(numbers: dict, plots: list[str]) -> str:
         lines += [
             f"## {title}",
             "",
-            "| rows | n | RMSE | MAE | inside POPS bounds | mean half-width |",
-            "|---|---|---|---|---|---|",
+            "| rows | n | RMSE | MAE | inside POPS bounds | mean half-width "
+            "| left out of the fit |",
+            "|---|---|---|---|---|---|---|",
         ]
         for kind, s in numbers[split].items():
             unit = UNITS[kind]
             lines.append(
                 f"| {kind} ({unit}) | {s['n_rows']} | {s['rmse']:.3g} | "
-                f"{s['mae']:.3g} | {s['coverage']:.3f} | {s['mean_half_width']:.3g} |"
+                f"{s['mae']:.3g} | {s['coverage']:.3f} | {s['mean_half_width']:.3g} "
+                f"| {s.get('n_dropped', 0)} |"
             )
         lines.append("")
-    if numbers["held_out_by_group"]:
-        lines += [
-            "## Held-out errors by group",
-            "",
-            "| group | energy RMSE (meV/atom) | force RMSE (meV/Å) |",
-            "|---|---|---|",
-        ]
-        for group, row in numbers["held_out_by_group"].items():
-            lines.append(
-                f"| {group} | {row.get('energy_rmse', float('nan')):.3g} | "
-                f"{row.get('force_rmse', float('nan')):.3g} |"
-            )
-        lines.append("")
+    lines += dropped_lines(numbers.get("dropped_rows", {}), UNITS)
+    lines += outlier_lines(numbers.get("energy_outlier_groups", {}))
+    lines += group_lines("Training errors by group", numbers.get("train_by_group", {}))
+    lines += group_lines("Held-out errors by group", numbers["held_out_by_group"])
     lines += _property_lines(numbers["properties"])
     lines += ["## Plots", ""] + [f"![{name}]({name})" for name in plots]
     return "\n".join(lines) + "\n"
@@ -232,6 +253,7 @@ def _property_lines(properties: dict) -> list[str]:
         low = properties.get("cheap_min", {}).get(key, float("nan"))
         high = properties.get("cheap_max", {}).get(key, float("nan"))
         lines.append(f"| {label} | {exp:.4g} | {cheap:.4g} | [{low:.4g}, {high:.4g}] |")
+    lines += solute_property_lines(properties)
     failed = properties.get("n_ensemble_failed")
     if failed:
         lines.append(

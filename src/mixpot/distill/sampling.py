@@ -9,6 +9,10 @@ cheap potential:
   (``md_300K``), rattled copies of the perfect supercell (``rattle``) and
   defect cells, ideal, rattled and lightly MD-sampled (``vacancy``,
   ``vacancy_md_300K``, ``surface_110``, ...);
+* solute cells, for alloys and impurities (``substitution_He``,
+  ``interstitial_He_tetrahedral``, ``solute_vacancy_He``,
+  ``cluster_He2_tetrahedral``, each with its MD frames) and one isolated atom
+  of each solute (``isolated_He``), built by :mod:`mixpot.distill.solutes`;
 * hard data: homogeneous strains (hydrostatic, uniaxial [100] and [111],
   three shears) on a small cell (``strain_hydrostatic``, ``strain_shear_xy``...),
   each with ``info["strain"]`` (the amplitude) and ``info["strain_voigt"]``
@@ -43,14 +47,24 @@ from ase.build import bulk, surface
 from ase.calculators.calculator import Calculator
 from ase.data import atomic_numbers, covalent_radii, reference_states
 from ase.md.langevin import Langevin
+from ase.optimize import BFGS
 from scipy.optimize import minimize_scalar
 
-from .recipes import NEAREST_NEIGHBOUR_RATIO, Recipe, miller_indices, parse_defect
+from .recipes import (
+    NEAREST_NEIGHBOUR_RATIO,
+    SOLUTE_KINDS,
+    Recipe,
+    miller_indices,
+    parse_defect,
+    solute_parts,
+)
+from .solutes import interstitial_cell, isolated_atom, solute_vacancy_cell
 
 logger = logging.getLogger(__name__)
 
 _SURFACE_VACUUM = 8.0  # Å on each side: beyond the cutoff of the usual MLIPs
 _DUMBBELL_SEPARATION = 0.75  # of the nearest-neighbour distance
+_RELAXATION_FMAX, _RELAXATION_STEPS = 1e-2, 300  # eV/Å; a sampling, not a property
 
 
 def sample(
@@ -99,6 +113,7 @@ def sample(
         recipe.defects, defect_rng.spawn(len(recipe.defects)), strict=True
     ):
         groups += _defect_groups(defect, unit_cell, recipe, expensive_calc, child)
+    groups += _isolated_groups(recipe)
     groups = [(tag, frames) for tag, frames in groups if frames]
     for tag, frames in groups:
         for atoms in frames:
@@ -344,16 +359,47 @@ def _defect_groups(
     calc: Calculator,
     rng: np.random.Generator,
 ) -> list[tuple[str, list[Atoms]]]:
-    """Ideal and rattled defect cells, then a few MD frames per temperature."""
+    """Ideal and rattled defect cells, then a few MD frames per temperature.
+
+    Solute defects add frames of their relaxation with the expensive model.
+    """
     tag, cell = _defect_cell(defect, unit_cell, recipe, rng)
     cell.info.update(defect=defect)
     rattle_rng, md_rng = rng.spawn(2)
     static = [cell] + _rattled(
         cell, recipe.n_defect_rattled, recipe.rattle_amplitude, rattle_rng
     )
-    return [(tag, static)] + _md_groups(
+    groups = [(tag, static)]
+    if defect.partition(":")[0] in SOLUTE_KINDS:
+        frames = _relaxation_frames(cell, calc, recipe.n_relaxed_frames)
+        groups.append((f"{tag}_relaxation", frames))
+    return groups + _md_groups(
         f"{tag}_", cell, recipe, recipe.n_defect_frames, calc, md_rng
     )
+
+
+def _relaxation_frames(cell: Atoms, calc: Calculator, count: int) -> list[Atoms]:
+    """``count`` frames evenly spaced along a BFGS relaxation, the last relaxed.
+
+    Solution energies are energies of relaxed cells: the fit must see them.
+    """
+    if count == 0:
+        return []
+    atoms = cell.copy()
+    atoms.calc = calc
+    path: list[np.ndarray] = []
+    optimiser = BFGS(atoms, logfile=None)
+    optimiser.attach(lambda: path.append(atoms.positions.copy()))
+    optimiser.run(fmax=_RELAXATION_FMAX, steps=_RELAXATION_STEPS)
+    picks = np.unique(np.round(np.linspace(0, len(path) - 1, count + 1)[1:]))
+    picks = picks[picks > 0]  # step 0 is the ideal cell, sampled already
+    frames = []
+    for index in picks.astype(int):
+        frame = cell.copy()
+        frame.positions = path[index]
+        frame.info.update(relaxation_step=int(index))
+        frames.append(frame)
+    return frames
 
 
 def _defect_cell(
@@ -373,6 +419,8 @@ def _defect_cell(
         slab = slab * (recipe.repeat, recipe.repeat, 1)
         slab.pbc = True
         return f"surface_{argument.replace(',', '')}", slab
+    if kind in SOLUTE_KINDS and kind != "substitution":
+        return _solute_cell(kind, argument, unit_cell, recipe)
     atoms = unit_cell * recipe.repeat
     site = int(rng.integers(len(atoms)))
     if kind == "vacancy":
@@ -382,6 +430,33 @@ def _defect_cell(
         atoms[site].symbol = argument
         return f"substitution_{argument}", atoms
     return "self_interstitial", _with_dumbbell(atoms, site, recipe)
+
+
+def _solute_cell(
+    kind: str, argument: str, unit_cell: Atoms, recipe: Recipe
+) -> tuple[str, Atoms]:
+    """Interstitial, cluster or solute–vacancy cell (:mod:`.solutes`)."""
+    solute, site, count = solute_parts(kind, argument, recipe.elements)
+    a = float(unit_cell.cell.lengths()[0])
+    host, lattice, repeat = recipe.elements[0], recipe.lattice, recipe.repeat
+    if kind == "solute-vacancy":
+        return f"solute_vacancy_{solute}", solute_vacancy_cell(
+            host, lattice, a, repeat, solute
+        )
+    atoms = interstitial_cell(host, lattice, a, repeat, solute, site, count)
+    if kind == "cluster":
+        return f"cluster_{solute}{count}_{site}", atoms
+    return f"interstitial_{solute}_{site}", atoms
+
+
+def _isolated_groups(recipe: Recipe) -> list[tuple[str, list[Atoms]]]:
+    """One isolated atom per solute element, if the recipe asks for them."""
+    if not recipe.isolated_atoms:
+        return []
+    return [
+        (f"isolated_{symbol}", [isolated_atom(symbol)])
+        for symbol in recipe.elements[1:]
+    ]
 
 
 def _with_dumbbell(atoms: Atoms, site: int, recipe: Recipe) -> Atoms:

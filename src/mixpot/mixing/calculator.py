@@ -50,7 +50,7 @@ from ase import Atoms, units
 from ase.calculators.calculator import Calculator, all_changes
 
 from mixpot.lammps import VOIGT_PAIRS
-from mixpot.models import default_buffer, weighted_provider
+from mixpot.models import covered_elements, default_buffer, weighted_provider
 from mixpot.potentials import LinearPotential, Weighted
 
 from .carve import Carved, carve
@@ -295,19 +295,24 @@ class MixedCalculator(Calculator):
         }
 
     def _check_element_maps(self, atoms: Atoms) -> None:
-        """Every element must have a type in a LAMMPS-backed potential."""
+        """Every element must be covered by both potentials, when they say.
+
+        LAMMPS-backed potentials (their type map) and mixpot SNAPs (their
+        descriptor) say which elements they cover
+        (:func:`~mixpot.models.covered_elements`); checked before either runs.
+        """
         symbols = tuple(sorted(set(atoms.get_chemical_symbols())))
         if symbols == self._checked_symbols:
             return
         for role, calc in (("expensive", self.expensive), ("cheap", self.cheap)):
-            atom_types = mapped_elements(calc)
-            missing = sorted(set(symbols) - set(atom_types or symbols))
+            covered = covered_elements(calc)
+            missing = sorted(set(symbols) - set(covered or symbols))
             if missing:
                 raise ValueError(
-                    f"The {role} potential ({type(calc).__name__}) maps only "
-                    f"the elements {sorted(atom_types)} to LAMMPS types. Got "
-                    f"a system with {missing} too: give it atom_types for every "
-                    f"element of the system."
+                    f"The {role} potential ({type(calc).__name__}) covers only "
+                    f"the elements {sorted(covered)}. Got a system with "
+                    f"{missing} too: use a potential (or LAMMPS atom_types) that "
+                    "covers every element of the system."
                 )
         self._checked_symbols = symbols
 

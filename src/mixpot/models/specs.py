@@ -32,7 +32,13 @@ from collections.abc import Sequence
 
 from ase.calculators.calculator import Calculator
 
-from .lammps_models import LAMMPS_ALIASES, lammps_calculator, lammps_lines
+from .coverage import check_covers
+from .lammps_models import (
+    ALIAS_TYPES,
+    LAMMPS_ALIASES,
+    lammps_calculator,
+    lammps_lines,
+)
 from .sevennet import sevennet_calculator, shipped_sevennet_models
 
 SPEC_FORMS = (
@@ -43,7 +49,9 @@ SPEC_FORMS = (
 
 
 def expensive_calculator(
-    spec: str, elements: Sequence[str] | None = None
+    spec: str,
+    elements: Sequence[str] | None = None,
+    needed: Sequence[str] | None = None,
 ) -> Calculator:
     """Build the expensive ASE calculator named by ``spec``.
 
@@ -54,8 +62,12 @@ def expensive_calculator(
         ``lammps:<line>;<line>[;...]`` (see the module docstring).
     elements : sequence of str, optional
         Chemical symbols in LAMMPS type order (type 1 first). Default: read
-        from the ``pair_coeff * * ...`` line. Ignored by SevenNet, which
-        covers 89 elements.
+        from the ``pair_coeff * * ...`` lines (``include`` files inlined).
+        Ignored by SevenNet, which covers the elements of its type map.
+    needed : sequence of str, optional
+        Elements the model must cover (checked here, before any work); a
+        single ``NULL`` type of a LAMMPS spec is taken as the single needed
+        element the spec does not name.
 
     Returns
     -------
@@ -65,7 +77,8 @@ def expensive_calculator(
     Raises
     ------
     ValueError
-        For an unknown spec or model; the message lists the known ones.
+        For an unknown spec or model (the message lists the known ones), a
+        type map that cannot be told, or a needed element not covered.
     FileNotFoundError
         When a potential file named in a ``lammps`` spec is found nowhere.
     ImportError
@@ -81,10 +94,13 @@ def expensive_calculator(
     kind, _, body = spec.partition(":")
     kind = kind.strip().lower()
     if kind == "lammps" and body.strip():
-        return lammps_calculator(lammps_lines(body), elements)
+        elements = elements or ALIAS_TYPES.get(body.strip())
+        return lammps_calculator(lammps_lines(body), elements, needed)
     if kind == "sevennet" and body.strip():
         model, _, modal = body.strip().partition("@")
-        return sevennet_calculator(model, modal or None)
+        calc = sevennet_calculator(model, modal or None)
+        check_covers(calc, needed or (), f"The expensive model {spec!r}")
+        return calc
     raise ValueError(
         "The 'spec' parameter of expensive_calculator must have one of the "
         f"forms {', '.join(SPEC_FORMS)} (LAMMPS aliases: "

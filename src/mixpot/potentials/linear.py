@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -393,6 +394,12 @@ class LinearPotential:
         coefficient sets drawn from the posterior, ``<name>_ens{k}.snapcoeff``
         (k = 0..K-1; use them with the same ``.snapparam``).
 
+        ``<name>.lammps`` names its files relative to the LAMMPS variable
+        ``<name>_dir`` (default ``.``, an ``index`` variable), so the folder
+        can be moved: run LAMMPS in it, or define the variable first
+        (``variable <name>_dir string /path/to/folder`` or ``-var <name>_dir
+        /path/to/folder``) and ``include /path/to/folder/<name>.lammps``.
+
         Parameters
         ----------
         directory : str or Path
@@ -424,13 +431,30 @@ class LinearPotential:
             text = snapcoeff_text(self.descriptor, coef, comment)
             (directory / f"{name}_ens{k}.snapcoeff").write_text(text)
         commands = pair_commands(self.descriptor, coeff_path, param_path, self.baseline)
+        (directory / f"{name}.lammps").write_text(self._include_text(name))
+        logger.info("wrote LAMMPS files %s.* in %s", name, directory)
+        return commands
+
+    def _include_text(self, name: str) -> str:
+        """Text of ``<name>.lammps``: pair commands with folder-relative files."""
+        variable = re.sub(r"\W", "_", name) + "_dir"
+        folder = "${" + variable + "}"
+        relative = pair_commands(
+            self.descriptor,
+            f"{folder}/{name}.snapcoeff",
+            f"{folder}/{name}.snapparam",
+            self.baseline,
+        )
         types = ", ".join(
             f"{k + 1} = {symbol}" for k, symbol in enumerate(self.descriptor.elements)
         )
-        header = [f"# mixpot LinearPotential; LAMMPS types: {types}"]
-        (directory / f"{name}.lammps").write_text("\n".join(header + commands) + "\n")
-        logger.info("wrote LAMMPS files %s.* in %s", name, directory)
-        return commands
+        header = [
+            f"# mixpot LinearPotential; LAMMPS types: {types}",
+            f"# Files relative to ${variable} (default: the working directory); "
+            f"to include from elsewhere: variable {variable} string <this folder>",
+            f"variable {variable} index .",
+        ]
+        return "\n".join(header + relative) + "\n"
 
     def _ensemble(self, ensemble: int, random_state) -> np.ndarray:
         if ensemble == 0:
