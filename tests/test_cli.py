@@ -1,4 +1,4 @@
-"""The command line (src/mixpot/cli.py) and its demo (src/mixpot/demo.py)."""
+"""The command line (src/mixpot/cli.py) and its quick demo (src/mixpot/demo/quick.py)."""
 
 import json
 
@@ -12,7 +12,7 @@ def test_demo_runs_the_pipeline_end_to_end(tmp_path, capsys):
     constant within 0.2% of the expensive one) and runs energy-mixed NVE with
     a small drift; it writes the plot, the model and the report.
     """
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--quick", "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
     # The default (ellipsoid) bounds: test coverage ≥ 0.99 (issue 10's goal).
     runge_row = printed.split("| runge | POPS bounds | ")[1]

@@ -40,12 +40,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     commands = parser.add_subparsers(dest="command")
     demo = commands.add_parser(
-        "demo", help="fit a misspecified model with POPS bounds; print and plot"
+        "demo",
+        help="distil W from SevenNet-0, mixed MD of a moving crowdion, report",
     )
     demo.add_argument(
         "--out", type=Path, default=Path("demo_output"), help="output folder"
     )
     demo.add_argument("--seed", type=int, default=0, help="random seed")
+    demo.add_argument(
+        "--quick",
+        action="store_true",
+        help="the minute-long version on the SNAP shipped with LAMMPS",
+    )
+    demo.add_argument("--no-progress", action="store_true", help="no progress bars")
     demo.set_defaults(run=_run_demo)
     _add_distill(commands)
     _add_run(commands)
@@ -98,6 +105,16 @@ def _add_distill(commands) -> None:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    if not args.quick:
+        from .demo import DemoSettings, run_demo
+
+        run_demo(
+            args.out,
+            DemoSettings(random_state=args.seed),
+            progress=not args.no_progress,
+            say=print,
+        )
+        return 0
     from .demo import run_distill_demo, run_mixing_demo, run_pops_demo
 
     print("## 1. POPS bounds on a misspecified fit\n")

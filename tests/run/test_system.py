@@ -1,5 +1,7 @@
 """build_system (src/mixpot/run/system.py): files and the crystal builder."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from ase.build import bulk
@@ -46,21 +48,26 @@ def test_extxyz_file_is_read(tmp_path):
     assert read_back.pbc.all() and read_back.get_chemical_formula() == "W16"
 
 
-def test_crowdion_builder_adds_an_atom_on_the_central_111_bond():
-    """A crowdion puts one extra atom halfway along [111] from the central
-    site: its two nearest atoms are that site and its [111] neighbour, each at
-    a quarter of the cube diagonal.
+def test_crowdion_builder_compresses_the_central_111_row():
+    """A crowdion adds one atom to the central [111] row: the row's ten atoms
+    around the centre are evenly spaced at 10/11 of the bond, every other
+    atom stays on its lattice site.
     """
     a = 3.16
-    atoms = build_system(
-        SystemSection(
-            element="W", repeat=(4, 4, 4), lattice_constant=a, defect="crowdion"
-        )
+    section = SystemSection(element="W", repeat=(6, 6, 6), lattice_constant=a)
+    perfect = build_system(section)
+    atoms = build_system(dataclasses.replace(section, defect="crowdion"))
+    assert len(atoms) == len(perfect) + 1
+    moved = np.flatnonzero(
+        np.linalg.norm(atoms.positions[:-1] - perfect.positions, axis=1) > 1e-9
     )
-    assert len(atoms) == 129
-    distances = np.sort(atoms.get_distances(-1, range(len(atoms) - 1), mic=True))
-    np.testing.assert_allclose(distances[:2], a * np.sqrt(3) / 4, atol=1e-12)
-    assert distances[2] > distances[1] + 0.3
+    row = np.r_[moved, len(atoms) - 1]
+    assert len(row) == 10
+    bond = a * np.sqrt(3) / 2
+    distances = np.sort(atoms.get_all_distances(mic=True)[np.ix_(row, row)], axis=1)
+    np.testing.assert_allclose(distances[:, 1], bond * 10 / 11, atol=1e-9)
+    others = atoms.get_all_distances(mic=True)[np.triu_indices(len(atoms), 1)]
+    assert others.min() == pytest.approx(bond * 10 / 11)
 
 
 def test_crowdion_needs_a_bcc_row():

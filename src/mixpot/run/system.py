@@ -55,37 +55,54 @@ def build_system(section: SystemSection) -> Atoms:
     return atoms
 
 
-def with_crowdion(atoms: Atoms, site: int) -> Atoms:
-    """Return bcc ``atoms`` with an extra atom on the <111> bond from ``site``.
+def with_crowdion(atoms: Atoms, site: int, spread: int = 4) -> Atoms:
+    """Return bcc ``atoms`` with one extra atom in the [111] row of ``site``.
 
-    The extra atom sits halfway to the nearest neighbour along [111], the
-    crowdion (in W it relaxes into a <111> row compressed over ~10 sites).
-    The extra atom is the last one.
+    A crowdion: the ``2 spread + 1`` row atoms centred on ``site`` and the
+    extra one are spaced evenly over the same stretch of the row, so the
+    row is compressed by ``1 / (2 spread + 3)`` (9% for the default 4)
+    rather than holding two atoms half a bond apart. In W it relaxes into a
+    <111> crowdion spread over about ten sites. The extra atom is the last.
 
     Examples
     --------
     >>> from ase.build import bulk
-    >>> atoms = with_crowdion(bulk("W", cubic=True, a=3.16).repeat(3), 0)
-    >>> len(atoms), atoms.positions[-1].round(2).tolist()
-    (55, [0.79, 0.79, 0.79])
+    >>> atoms = with_crowdion(bulk("W", cubic=True, a=3.16).repeat(6), 0)
+    >>> shortest = atoms.get_all_distances(mic=True)[np.triu_indices(433, 1)].min()
+    >>> len(atoms), round(float(shortest / (3.16 * np.sqrt(3) / 2)), 3)
+    (433, 0.909)
     """
     atoms = atoms.copy()
-    distances = atoms.get_distances(site, range(len(atoms)), mic=True, vector=True)
-    along = distances @ (np.ones(3) / np.sqrt(3))
-    perpendicular = np.linalg.norm(
-        distances - np.outer(along, np.ones(3) / np.sqrt(3)), axis=1
-    )
-    on_row = (along > 0.1) & (perpendicular < 0.1)
-    nearest = np.linalg.norm(distances, axis=1)[np.arange(len(atoms)) != site].min()
-    bond = along[on_row].min() if on_row.any() else np.inf
+    direction = np.ones(3) / np.sqrt(3)
+    vectors = atoms.get_distances(site, range(len(atoms)), mic=True, vector=True)
+    along = vectors @ direction
+    off_row = np.linalg.norm(vectors - np.outer(along, direction), axis=1)
+    on_row = np.flatnonzero((off_row < 0.1) & (np.abs(along) > 0.1))
+    nearest = np.linalg.norm(np.delete(vectors, site, axis=0), axis=1).min()
+    bond = np.abs(along[on_row]).min() if len(on_row) else np.inf
     if not bond < 1.01 * nearest:
         raise ConfigError(
             "The 'defect' parameter of [system]: a crowdion needs a bcc "
             "crystal (nearest neighbours along [111]). Use defect = 'none' "
             "or 'vacancy' for this lattice."
         )
+    steps = np.rint(along[on_row] / bond).astype(int)
+    row = on_row[np.abs(steps) <= spread]
+    if len(row) != 2 * spread or len(set(steps[np.abs(steps) <= spread])) != 2 * spread:
+        raise ConfigError(
+            f"The 'defect' parameter of [system]: the cell is too small for a "
+            f"crowdion spread over {2 * spread + 1} sites of a [111] row; use a "
+            "larger repeat."
+        )
+    members = np.r_[site, row]
+    order = np.argsort(np.r_[0.0, along[row]])
+    start = atoms.positions[site] - (spread + 1) * bond * direction
+    spacing = 2 * (spread + 1) * bond / (2 * spread + 3)
     atoms.append(atoms[site].symbol)
-    atoms.positions[-1] = atoms.positions[site] + 0.5 * bond * np.ones(3) / np.sqrt(3)
+    members = np.r_[members[order], len(atoms) - 1]
+    # The extra atom takes the last slot; all 2 spread + 2 are evenly spaced.
+    for rank, index in enumerate(members, start=1):
+        atoms.positions[index] = start + rank * spacing * direction
     atoms.wrap()
     return atoms
 

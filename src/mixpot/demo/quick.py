@@ -1,4 +1,4 @@
-"""The end-to-end demonstration behind ``mixpot demo``.
+"""The quick demonstration behind ``mixpot demo --quick`` (and the tests).
 
 Three steps, each a few seconds to a minute on a laptop:
 
@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import BayesianRidge
 
-from .pops import POPSRegressor
-from .pops.metrics import IntervalScores, score_interval
+from mixpot.pops import POPSRegressor
+from mixpot.pops.metrics import IntervalScores, score_interval
 
 TARGETS = {
     "runge": lambda x: 1.0 / (1.0 + 25.0 * x**2),
@@ -61,7 +61,7 @@ def run_pops_demo(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .plots import plot_bounds_1d
+    from mixpot.plots import plot_bounds_1d
 
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(random_state)
@@ -129,9 +129,9 @@ def run_distill_demo(out_dir: Path, random_state: int = 0):
     of 55), so it cannot reproduce the expensive one exactly. Returns the
     :class:`~mixpot.distill.pipeline.DistillResult`.
     """
-    from .descriptors import SNAP, ZBLBaseline
-    from .distill.pipeline import DistillConfig, distil
-    from .distill.recipes import quick_tungsten_recipe
+    from mixpot.descriptors import SNAP, ZBLBaseline
+    from mixpot.distill.pipeline import DistillConfig, distil
+    from mixpot.distill.recipes import quick_tungsten_recipe
 
     config = DistillConfig(
         expensive="lammps:W_snap",
@@ -155,8 +155,8 @@ def run_mixing_demo(cheap, n_steps: int = 40) -> dict[str, float]:
     from ase.build import bulk
     from ase.md.verlet import VelocityVerlet
 
-    from .mixing import CoordinationNumber, MixedCalculator, Regions
-    from .models import shipped_tungsten
+    from mixpot.mixing import CoordinationNumber, MixedCalculator, Regions
+    from mixpot.models import shipped_tungsten
 
     expensive = shipped_tungsten()
     atoms = bulk("W", cubic=True, a=3.18).repeat(7)

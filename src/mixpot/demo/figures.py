@@ -1,0 +1,221 @@
+"""The demo's plots: each says at a glance what one table would say slowly.
+
+* ``parity_deviations.png``: held-out energies and forces, cheap against
+  expensive, as deviations from the mean (energies per atom), with the POPS
+  covering bounds as error bars;
+* ``calibration.png``: expected against observed coverage of the calibrated
+  interval over held-out forces and energies, with the covering bounds;
+* ``lambda_over_time.png``: λ on a slice through the defect in saved frames;
+* ``error_vs_distance.png``: force error of cheap and mixed against the
+  expensive model, by distance from the expensive core;
+* ``speedup_vs_size.png``: measured and projected speedup over the expensive
+  model alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from ase.io import read
+
+from mixpot.run.output import TRAJECTORY
+
+#: Nominal coverages of the calibration curve.
+LEVELS = (0.5, 0.68, 0.8, 0.9, 0.95, 0.99)
+
+
+def write_figures(out_dir: Path, config, distilled, accuracy: dict) -> list[str]:
+    """Write every plot into ``out_dir``; return their file names."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    names = []
+    fit = distilled.fit
+    if fit.test_rows is not None and distilled.fit.potential.regressor is not None:
+        held_out = held_out_rows(fit)
+        names.append(_parity(out_dir, held_out))
+        names.append(_calibration(out_dir, held_out))
+    frames = read(Path(config.output.folder) / TRAJECTORY, index=":")
+    names.append(_lambda_over_time(out_dir, frames))
+    names.append(_error_vs_distance(out_dir, accuracy))
+    names.append(_speedup(out_dir, accuracy))
+    return names
+
+
+def held_out_rows(fit) -> dict:
+    """Held-out energy and force rows: labels, means, bounds and intervals.
+
+    Energies are per atom (meV/atom), forces in meV/Å; ``observed`` maps each
+    nominal coverage of :data:`LEVELS` to the share of rows inside the
+    calibrated interval.
+    """
+    regressor, rows = fit.potential.regressor, fit.test_rows
+    target = rows.targets_from(fit.test)
+    mean = rows.predict(fit.potential.coef)
+    lower, upper = regressor.predict_bounds(rows.X)
+    lower, upper = lower + rows.baseline, upper + rows.baseline
+    scale = np.ones(len(target))
+    per_atom = 1e3 / rows.n_atoms[rows.structure]
+    scale[rows.kind == "energy"] = per_atom[rows.kind == "energy"]
+    scale[rows.kind == "force"] = 1e3
+    out = {}
+    for kind in ("energy", "force"):
+        mask = rows.kind == kind
+        if not mask.any():
+            continue
+        observed = {}
+        for level in LEVELS:
+            low, high = regressor.predict_interval(rows.X[mask], level)
+            low, high = low + rows.baseline[mask], high + rows.baseline[mask]
+            observed[level] = float(
+                np.mean((low <= target[mask]) & (target[mask] <= high))
+            )
+        inside = (lower[mask] <= target[mask]) & (target[mask] <= upper[mask])
+        out[kind] = {
+            "target": target[mask] * scale[mask],
+            "mean": mean[mask] * scale[mask],
+            "lower": lower[mask] * scale[mask],
+            "upper": upper[mask] * scale[mask],
+            "observed": observed,
+            "bounds_coverage": float(inside.mean()),
+        }
+    return out
+
+
+def _parity(out_dir: Path, held_out: dict) -> str:
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(held_out), figsize=(5 * len(held_out), 4.4))
+    units = {"energy": "meV/atom", "force": "meV/Å"}
+    for ax, (kind, rows) in zip(np.atleast_1d(axes), held_out.items(), strict=True):
+        shift = float(np.mean(rows["target"])) if kind == "energy" else 0.0
+        x, y = rows["target"] - shift, rows["mean"] - shift
+        ax.errorbar(
+            x,
+            y,
+            yerr=[rows["mean"] - rows["lower"], rows["upper"] - rows["mean"]],
+            fmt="o",
+            ms=2.5,
+            alpha=0.5,
+            elinewidth=0.6,
+            label="cheap, POPS bounds",
+        )
+        limits = [min(x.min(), y.min()), max(x.max(), y.max())]
+        ax.plot(limits, limits, "k--", lw=0.8)
+        what = "deviation from mean" if kind == "energy" else "component"
+        ax.set_xlabel(f"expensive {kind} {what} ({units[kind]})")
+        ax.set_ylabel(f"cheap {kind} {what} ({units[kind]})")
+        ax.set_title(f"held-out {kind}: {100 * rows['bounds_coverage']:.1f}% inside")
+        ax.locator_params(nbins=5)
+        ax.legend(fontsize=8)
+    figure.tight_layout()
+    return _save(figure, out_dir, "parity_deviations.png")
+
+
+def _calibration(out_dir: Path, held_out: dict) -> str:
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(4.8, 4.4))
+    for kind, rows in held_out.items():
+        levels = list(rows["observed"])
+        ax.plot(
+            levels, list(rows["observed"].values()), "o-", label=f"interval, {kind}"
+        )
+        ax.plot([1.0], [rows["bounds_coverage"]], "s", label=f"covering bounds, {kind}")
+    ax.plot([0.45, 1.0], [0.45, 1.0], "k--", lw=0.8, label="ideal")
+    ax.set_xlabel("expected coverage")
+    ax.set_ylabel("observed coverage (held out)")
+    ax.set_title("calibration of intervals and bounds")
+    ax.legend(fontsize=8)
+    figure.tight_layout()
+    return _save(figure, out_dir, "calibration.png")
+
+
+def _lambda_over_time(out_dir: Path, frames, n_panels: int = 4) -> str:
+    """λ of the atoms within 1.5 Å of the (1-10) plane through the defect."""
+    import matplotlib.pyplot as plt
+
+    from .accuracy import core_centroid
+
+    chosen = np.unique(np.linspace(0, len(frames) - 1, n_panels).round().astype(int))
+    figure, axes = plt.subplots(
+        1, len(chosen), figsize=(3.4 * len(chosen), 3.6), squeeze=False
+    )
+    normal = np.array([1.0, -1.0, 0.0]) / np.sqrt(2)
+    along = np.ones(3) / np.sqrt(3)
+    across = np.cross(normal, along)
+    centre = core_centroid(frames[0])
+    if centre is None:
+        centre = frames[0].cell.sum(axis=0) / 2
+    for ax, index in zip(axes[0], chosen, strict=True):
+        frame = frames[index]
+        offsets = _offsets(frame, centre)
+        near = np.abs(offsets @ normal) < 1.5
+        points = ax.scatter(
+            offsets[near] @ along,
+            offsets[near] @ across,
+            c=frame.arrays["lambda"][near],
+            cmap="viridis",
+            vmin=0,
+            vmax=1,
+            s=14,
+        )
+        ax.set_title(f"t = {frame.info['time_fs']:.0f} fs")
+        ax.set_xlabel("along [111] (Å)")
+        ax.set_aspect("equal")
+    axes[0][0].set_ylabel("across (Å)")
+    figure.colorbar(points, ax=list(axes[0]), label="λ", shrink=0.8)
+    return _save(figure, out_dir, "lambda_over_time.png")
+
+
+def _offsets(frame, centre: np.ndarray) -> np.ndarray:
+    """Minimum-image vectors from ``centre`` to every atom (Å)."""
+    from ase.geometry import find_mic
+
+    return find_mic(frame.positions - centre, frame.cell, frame.pbc)[0]
+
+
+def _error_vs_distance(out_dir: Path, accuracy: dict) -> str:
+    import matplotlib.pyplot as plt
+
+    profile = accuracy["profile"]
+    distance = np.asarray(profile["distance_A"])
+    figure, ax = plt.subplots(figsize=(5.2, 4.0))
+    for key, label in (
+        ("cheap_error_meV_per_A", "cheap alone"),
+        ("mixed_error_meV_per_A", "mixed"),
+    ):
+        ax.semilogy(distance, np.maximum(profile[key], 1e-3), ".", ms=3, label=label)
+    held_out = accuracy["held_out_force_rmse_meV_per_A"]
+    ax.axhline(3 * held_out, color="k", lw=0.8, ls="--", label="3 × held-out RMSE")
+    ax.set_xlabel("distance from the expensive core (Å)")
+    ax.set_ylabel("force error per atom (meV/Å, RMS over x, y, z)")
+    ax.set_title("against the expensive model on the whole cell")
+    ax.legend(fontsize=8)
+    figure.tight_layout()
+    return _save(figure, out_dir, "error_vs_distance.png")
+
+
+def _speedup(out_dir: Path, accuracy: dict) -> str:
+    import matplotlib.pyplot as plt
+
+    projection = accuracy["projection"]
+    sizes, speedup = projection["n_atoms"], projection["speedup"]
+    figure, ax = plt.subplots(figsize=(5.2, 4.0))
+    ax.loglog(sizes[:1], speedup[:1], "o", label="this run (model costs)")
+    ax.loglog(sizes, speedup, "--", label="projected: cut-out flat, cheap ∝ N")
+    ax.set_xlabel("atoms")
+    ax.set_ylabel("speedup over the expensive model alone")
+    ax.legend(fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
+    figure.tight_layout()
+    return _save(figure, out_dir, "speedup_vs_size.png")
+
+
+def _save(figure, out_dir: Path, name: str) -> str:
+    import matplotlib.pyplot as plt
+
+    figure.savefig(out_dir / name, dpi=120)
+    plt.close(figure)
+    return name
