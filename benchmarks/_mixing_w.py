@@ -86,9 +86,12 @@ def sevennet():
 
 
 def vacancy_cell(
-    repeat: int, lattice: float, rattle: float = 0.0, seed: int = 0
+    repeat: int | tuple[int, int, int],
+    lattice: float,
+    rattle: float = 0.0,
+    seed: int = 0,
 ) -> tuple[Atoms, np.ndarray]:
-    """Bcc W, ``repeat``³ conventional cells minus one atom, optionally rattled.
+    """Bcc W, ``repeat`` (³ or a triple) conventional cells minus one atom.
 
     Returns the cell and the indices of the vacancy's 8 nearest neighbours
     (found before rattling). The vacancy is the site nearest the cell's
