@@ -27,10 +27,10 @@ repeats the measurement with the shipped W_2940_2017_2 SNAP as a fast
 expensive model.
 
 Run: ``python benchmarks/engine_lammps_speed.py`` (24 minutes on 2 cores for
-``--sizes 16 32``; 64³ was killed for memory at 24 GB: see
-``benchmarks/README.md``). The 2-rank rows re-run this script under the
-environment's own ``mpirun -np 2`` (``--worker``). Each size prints its
-timings as it finishes.
+``--sizes 16 32``; the 64³ cell of an earlier version was killed for memory
+at 24 GB, fixed since in the region build: see ``benchmarks/README.md``).
+The 2-rank rows re-run this script under the environment's own ``mpirun -np
+2`` (``--worker``). Each size prints its timings as it finishes.
 
 Measured 2026-12-01 (SevenNet-0): speedup 5.7× at 8,191 atoms (goal 12×,
 NOT met: the 10 Å buffer's cut-out is 17% of the cell) and 27.7× at 65,535
