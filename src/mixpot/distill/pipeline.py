@@ -30,6 +30,8 @@ from mixpot.descriptors import SNAP, ZBLBaseline
 from mixpot.models import expensive_calculator
 from mixpot.potentials import LinearPotential
 
+from .elastic_checks import cached_elastic_reference, constraint_check, property_ranges
+from .elastic_constraints import ElasticReference
 from .fitting import (
     DistilledFit,
     FitSettings,
@@ -138,13 +140,20 @@ def distil(
         )
     start = time.perf_counter()
     descriptor = config.snap()
-    fit = fit_distilled(descriptor, list(dataset), config.fit, config.baseline)
+    reference = _elastic_reference(config, calc, out_dir, configurations[0])
+    fit = fit_distilled(
+        descriptor,
+        list(dataset),
+        config.fit,
+        config.baseline,
+        elastic_reference=reference,
+    )
     fit.potential.save(out_dir / "potential.npz")
     fit.potential.to_lammps(out_dir / "lammps", name="cheap")
     timings["fitting_s"] = time.perf_counter() - start
     start = time.perf_counter()
     properties = (
-        _properties(config, calc, fit.potential, out_dir, configurations[0])
+        _properties(config, calc, fit.potential, out_dir, configurations[0], reference)
         if (config.properties and len(config.recipe.elements) == 1)
         else {}
     )
@@ -186,12 +195,28 @@ def _sampled(config: DistillConfig, calc: Calculator, out_dir: Path) -> list[Ato
     return read(path, index=":", format="extxyz")
 
 
+def _elastic_reference(
+    config: DistillConfig, calc: Calculator, out_dir: Path, sampled: Atoms
+) -> ElasticReference | None:
+    """Measure (or read) the expensive model's values for the exact constraints."""
+    if config.fit.elastic_constraint != "exact":
+        return None
+    return cached_elastic_reference(
+        calc,
+        config.recipe.elements[0],
+        config.recipe.lattice,
+        float(sampled.info["lattice_constant"]),
+        out_dir / "expensive_elastic.json",
+    )
+
+
 def _properties(
     config: DistillConfig,
     calc: Calculator,
     potential: LinearPotential,
     out_dir: Path,
     sampled: Atoms,
+    reference: ElasticReference | None = None,
 ) -> dict:
     recipe = config.recipe
     element, lattice = recipe.elements[0], recipe.lattice
@@ -207,11 +232,12 @@ def _properties(
         potential.calculator(uncertainty=False), element, lattice, guess
     ).as_dict()
     result = {"expensive": expensive, "cheap": cheap}
-    members = []
+    members, member_calcs = [], []
     if config.n_ensemble and potential.regressor is not None:
         coefs = potential.sample_coefficients(config.n_ensemble, config.random_state)
         for k, coef in enumerate(coefs):
             member = LinearPotential(potential.descriptor, coef, potential.baseline)
+            member_calcs.append(member.calculator(uncertainty=False))
             try:
                 members.append(
                     cubic_properties(member.calculator(), element, lattice, guess)
@@ -224,6 +250,11 @@ def _properties(
         values = [m.as_dict() for m in members]
         result["cheap_min"] = {k: min(v[k] for v in values) for k in cheap}
         result["cheap_max"] = {k: max(v[k] for v in values) for k in cheap}
+        result["ranges"] = property_ranges(expensive, values)
+    if reference is not None:
+        result["elastic_check"] = constraint_check(
+            reference, potential.calculator(uncertainty=False), member_calcs
+        )
     return result
 
 
@@ -327,4 +358,10 @@ def rewrite_report(out_dir: str | Path) -> dict:
     )
 
 
-_REPORT_KEYS = ("train", "held_out", "held_out_by_group", "properties")
+_REPORT_KEYS = (
+    "train",
+    "held_out",
+    "held_out_by_group",
+    "held_out_uncertainty",
+    "properties",
+)

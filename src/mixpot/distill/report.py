@@ -20,6 +20,8 @@ from ase.units import GPa
 from mixpot.descriptors import SnapRows
 from mixpot.potentials import LinearPotential
 
+from . import uncertainty_scores
+
 logger = logging.getLogger(__name__)
 
 KINDS = ("energy", "force", "stress", "atom_energy")
@@ -48,6 +50,10 @@ class RowPredictions:
     lower: np.ndarray
     upper: np.ndarray
     std: np.ndarray
+    interval_lower: np.ndarray | None = None
+    interval_upper: np.ndarray | None = None
+    structure: np.ndarray | None = None
+    atom: np.ndarray | None = None
 
 
 def predict_rows(
@@ -56,7 +62,8 @@ def predict_rows(
     """Predict every row with its POPS bounds, in report units.
 
     Energies per atom in meV/atom, forces in meV/Å, stresses in GPa,
-    per-atom energies in meV.
+    per-atom energies in meV. Also the calibrated 95% interval
+    (``predict_interval``) when the posterior holds its calibration.
     """
     regressor = potential.regressor
     if regressor is None:
@@ -69,6 +76,11 @@ def predict_rows(
     lower, upper = regressor.predict_bounds(rows.X)
     _, std = regressor.predict(rows.X, return_std=True)
     lower, upper = lower + rows.baseline, upper + rows.baseline
+    try:
+        interval = regressor.predict_interval(rows.X, coverage=0.95)
+        interval = [end + rows.baseline for end in interval]
+    except ValueError:  # a posterior read from a file without calibration
+        interval = None
     scale = np.ones(len(target))
     n_atoms = rows.n_atoms[rows.structure]
     scale[rows.kind == "energy"] = 1e3 / n_atoms[rows.kind == "energy"]
@@ -84,6 +96,10 @@ def predict_rows(
         lower=lower * scale,
         upper=upper * scale,
         std=std * scale,
+        interval_lower=None if interval is None else interval[0] * scale,
+        interval_upper=None if interval is None else interval[1] * scale,
+        structure=rows.structure,
+        atom=rows.atom,
     )
 
 
@@ -163,6 +179,9 @@ def write_report(
         if test is None
         else {k: asdict(v) for k, v in score_rows(test).items()},
         "held_out_by_group": {} if test is None else scores_by_group(test),
+        "held_out_uncertainty": {}
+        if test is None
+        else uncertainty_scores.uncertainty_scores(test),
         "properties": properties or {},
         **(extra or {}),
     }
@@ -205,6 +224,7 @@ def _markdown(numbers: dict, plots: list[str]) -> str:
                 f"{row.get('force_rmse', float('nan')):.3g} |"
             )
         lines.append("")
+    lines += uncertainty_scores.markdown_lines(numbers.get("held_out_uncertainty"))
     lines += _property_lines(numbers["properties"])
     lines += ["## Plots", ""] + [f"![{name}]({name})" for name in plots]
     return "\n".join(lines) + "\n"
@@ -216,8 +236,9 @@ def _property_lines(properties: dict) -> list[str]:
     lines = [
         "## Properties",
         "",
-        "| property | expensive | cheap | cheap POPS ensemble range |",
-        "|---|---|---|---|",
+        "| property | expensive | cheap | cheap POPS ensemble range "
+        "| expensive inside |",
+        "|---|---|---|---|---|",
     ]
     names = {
         "lattice_constant": "a (Å)",
@@ -231,14 +252,35 @@ def _property_lines(properties: dict) -> list[str]:
         cheap = properties.get("cheap", {}).get(key, float("nan"))
         low = properties.get("cheap_min", {}).get(key, float("nan"))
         high = properties.get("cheap_max", {}).get(key, float("nan"))
-        lines.append(f"| {label} | {exp:.4g} | {cheap:.4g} | [{low:.4g}, {high:.4g}] |")
+        inside = properties.get("ranges", {}).get(key, {}).get("inside")
+        lines.append(
+            f"| {label} | {exp:.4g} | {cheap:.4g} | [{low:.4g}, {high:.4g}] | "
+            f"{'—' if inside is None else ('yes' if inside else 'no')} |"
+        )
     failed = properties.get("n_ensemble_failed")
     if failed:
         lines.append(
             f"\n{failed} ensemble member(s) gave no stable crystal and are left "
             "out of the ranges."
         )
-    return [*lines, ""]
+    return [*lines, "", *_elastic_check_lines(properties.get("elastic_check"))]
+
+
+def _elastic_check_lines(check: dict | None) -> list[str]:
+    if not check:
+        return []
+    deviations = ", ".join(
+        f"{name} {value:.1e}" for name, value in check["max_relative_deviation"].items()
+    )
+    return [
+        "Exact elastic constraints (zero stress at the expensive model's a, "
+        "its unrelaxed C11, C12, C44; for diamond also the internal-strain "
+        "terms, so that the relaxed-ion C44 is kept): largest relative "
+        f"deviation over the cheap model and its {check['n_members']} ensemble "
+        f"members: {deviations}; {check['n_members_stable']} of "
+        f"{check['n_members']} members are Born-stable cubic crystals.",
+        "",
+    ]
 
 
 def _write_plots(out_dir: Path, predictions: RowPredictions) -> list[str]:

@@ -1,0 +1,144 @@
+"""What the report says about the elastic constraints and the property ranges.
+
+* :func:`cached_elastic_reference` — the expensive model's
+  :class:`~mixpot.distill.elastic_constraints.ElasticReference`, measured
+  once per output folder (``expensive_elastic.json``);
+* :func:`constraint_check` — the cheap model and every POPS ensemble member
+  measured by the same formula at the same lattice constant: the largest
+  relative deviation from the expensive model, and whether each member is a
+  mechanically stable cubic crystal (Born: C11 − C12 > 0, C11 + 2 C12 > 0,
+  C44 > 0);
+* :func:`property_ranges` — min/max of each property over the ensemble and
+  whether the expensive model's value lies inside.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from ase.calculators.calculator import Calculator
+
+from .elastic_constraints import (
+    ElasticReference,
+    constrained_names,
+    elastic_reference,
+    elastic_values,
+    in_report_units,
+    zero_stress_lattice_constant,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Relative difference below which two property values count as equal.
+ROUND_OFF = 1e-8
+
+
+def cached_elastic_reference(
+    calc: Calculator, element: str, lattice: str, guess: float, path: Path
+) -> ElasticReference:
+    """Measure the expensive model's elastic reference once; reuse ``path``."""
+    path = Path(path)
+    if path.exists():
+        stored = ElasticReference.from_dict(json.loads(path.read_text()))
+        if (stored.element, stored.lattice) == (element, lattice):
+            return stored
+    reference = elastic_reference(calc, element, lattice, guess)
+    path.write_text(json.dumps(reference.as_dict(), indent=2))
+    return reference
+
+
+def born_stable(values_gpa: dict[str, float]) -> bool:
+    """Cubic Born stability of (relaxed-ion) C11, C12, C44 (GPa)."""
+    c11, c12 = values_gpa["c11"], values_gpa["c12"]
+    c44 = values_gpa.get("c44_relaxed", values_gpa["c44"])
+    return bool(c11 - c12 > 0 and c11 + 2 * c12 > 0 and c44 > 0)
+
+
+def constraint_check(
+    reference: ElasticReference,
+    cheap: Calculator,
+    members: Sequence[Calculator] = (),
+) -> dict:
+    """Measure the cheap model and its members as the reference was measured.
+
+    Returns
+    -------
+    dict
+        ``expensive``, ``cheap`` (GPa, eV/Å, eV/Å²; ``lattice_constant``
+        in Å, the zero-stress root) and, over cheap and members,
+        ``max_relative_deviation`` per constrained quantity (the pressure
+        relative to C11) and of the zero-stress lattice constant,
+        ``n_members`` and ``n_members_stable``.
+
+    Examples
+    --------
+    >>> from mixpot.models import expensive_calculator
+    >>> calc = expensive_calculator("lammps:W_zhou")
+    >>> reference = elastic_reference(calc, "W", "bcc", 3.16)
+    >>> check = constraint_check(reference, calc)
+    >>> check["max_relative_deviation"]["c44"]
+    0.0
+    """
+    expensive = {**reference.gpa(), "lattice_constant": reference.lattice_constant}
+    measured = [_measured(reference, cheap)] + [
+        _measured(reference, member) for member in members
+    ]
+    deviation = {}
+    for name in ("lattice_constant", *constrained_names(reference.lattice)):
+        scale = abs(expensive["c11"]) if name == "pressure" else abs(expensive[name])
+        target = 0.0 if name == "pressure" else expensive[name]
+        deviation[name] = max(abs(m[name] - target) / scale for m in measured)
+    return {
+        "expensive": expensive,
+        "cheap": measured[0],
+        "max_relative_deviation": deviation,
+        "n_members": len(members),
+        "n_members_stable": sum(born_stable(m) for m in measured[1:]),
+    }
+
+
+def property_ranges(
+    expensive: dict[str, float], members: Sequence[dict[str, float]]
+) -> dict[str, dict]:
+    """Ensemble min/max per property and whether the expensive value is inside.
+
+    ``inside`` is True when ``min ≤ expensive ≤ max`` or when both ends equal
+    the expensive value to :data:`ROUND_OFF` relative (constrained
+    quantities, which every member keeps).
+
+    Examples
+    --------
+    >>> property_ranges({"c11": 500.0}, [{"c11": 490.0}, {"c11": 510.0}])
+    {'c11': {'min': 490.0, 'max': 510.0, 'inside': True}}
+    """
+    ranges = {}
+    for name, value in expensive.items():
+        found = [m[name] for m in members if np.isfinite(m.get(name, np.nan))]
+        if not found:
+            continue
+        low, high = min(found), max(found)
+        slack = ROUND_OFF * max(abs(value), 1e-300)
+        ranges[name] = {
+            "min": low,
+            "max": high,
+            "inside": bool(low - slack <= value <= high + slack),
+        }
+    return ranges
+
+
+def _measured(reference: ElasticReference, calc: Calculator) -> dict[str, float]:
+    values = elastic_values(
+        calc,
+        reference.element,
+        reference.lattice,
+        reference.lattice_constant,
+        reference.strain,
+    )
+    a = zero_stress_lattice_constant(
+        calc, reference.element, reference.lattice, reference.lattice_constant
+    )
+    return {**in_report_units(values), "lattice_constant": a}
