@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from mixpot.distill.elastic_checks import (
@@ -9,7 +10,9 @@ from mixpot.distill.elastic_checks import (
     cached_elastic_reference,
     constraint_check,
     property_ranges,
+    vacancy_flag,
 )
+from mixpot.distill.report import RowPredictions
 from mixpot.models import expensive_calculator
 
 
@@ -62,3 +65,34 @@ def test_ranges_say_whether_the_expensive_value_is_inside():
     ranges = property_ranges({"a": 3.2, "c": 1.0 + 2e-12}, members)
     assert ranges["a"] == {"min": 3.0, "max": 3.1, "inside": False}
     assert ranges["c"]["inside"]
+
+
+def vacancy_predictions(error_mev_per_atom):
+    """Training rows of one 15-atom vacancy cell with a given energy error."""
+    n_atoms = 15
+    kinds = ["energy"] + ["force"] * 3 * n_atoms
+    return RowPredictions(
+        kind=np.array(kinds),
+        group=np.array(["vacancy"] * len(kinds)),
+        target=np.zeros(len(kinds)),
+        mean=np.r_[error_mev_per_atom, np.zeros(3 * n_atoms)],
+        lower=np.full(len(kinds), -1.0),
+        upper=np.full(len(kinds), 1.0),
+        std=np.ones(len(kinds)),
+        structure=np.zeros(len(kinds), dtype=int),
+        atom=np.r_[-1, np.repeat(np.arange(n_atoms), 3)],
+    )
+
+
+def test_vacancy_energy_off_by_more_than_5_percent_is_flagged_with_the_cell_errors():
+    """A 10% E_vac miss is flagged, quoting the vacancy cell's total-energy
+    error (2 meV/atom × 15 atoms = +30 meV); a 4% miss is not flagged.
+    """
+    properties = {
+        "expensive": {"vacancy_formation_energy": 3.0},
+        "cheap": {"vacancy_formation_energy": 3.3},
+    }
+    flag = vacancy_flag(properties, vacancy_predictions(2.0))
+    assert "+10.0%" in flag and "+30 to +30 meV" in flag
+    properties["cheap"]["vacancy_formation_energy"] = 3.12
+    assert vacancy_flag(properties, vacancy_predictions(2.0)) is None

@@ -142,3 +142,78 @@ def _measured(reference: ElasticReference, calc: Calculator) -> dict[str, float]
         calc, reference.element, reference.lattice, reference.lattice_constant
     )
     return {**in_report_units(values), "lattice_constant": a}
+
+
+#: Relative E_vac error above which the report flags the vacancy energy.
+VACANCY_TOLERANCE = 0.05
+
+
+def vacancy_flag(properties: dict, train) -> str | None:
+    """Return a sentence flagging E_vac when it misses by over 5%, with why.
+
+    The reason given is what was measured: the training energy errors of the
+    vacancy configurations (per cell: E_vac is a difference of total
+    energies) against the E_vac error, and whether the ensemble range holds
+    the expensive value.
+
+    Parameters
+    ----------
+    properties : dict
+        ``{"expensive": {...}, "cheap": {...}, "ranges": {...}}``.
+    train : RowPredictions
+        Training rows (energies in meV/atom).
+    """
+    key = "vacancy_formation_energy"
+    expensive = properties.get("expensive", {}).get(key)
+    cheap = properties.get("cheap", {}).get(key)
+    if expensive is None or cheap is None:
+        return None
+    relative = cheap / expensive - 1
+    if abs(relative) <= VACANCY_TOLERANCE:
+        return None
+    per_cell = _vacancy_cell_errors(train)
+    training = (
+        "no training configuration is in a vacancy group"
+        if not per_cell
+        else f"the {len(per_cell)} vacancy training cells have total-energy "
+        f"errors of {min(per_cell):+.0f} to {max(per_cell):+.0f} meV "
+        f"(mean |error| {np.mean(np.abs(per_cell)):.0f} meV)"
+    )
+    inside = properties.get("ranges", {}).get(key, {}).get("inside")
+    ensemble = (
+        ""
+        if inside is None
+        else "; the ensemble range "
+        + ("holds" if inside else "does not hold")
+        + " the expensive value"
+    )
+    return (
+        f"**E_vac flagged**: the cheap model's {cheap:.3f} eV is "
+        f"{100 * relative:+.1f}% off the expensive model's {expensive:.3f} eV "
+        f"(> {100 * VACANCY_TOLERANCE:.0f}%). Against an E_vac error of "
+        f"{1e3 * (cheap - expensive):+.0f} meV, {training}{ensemble}: "
+        + (
+            "the fit does not reproduce the vacancy cells it was trained on "
+            "(more vacancy configurations or a higher energy weight help)."
+            if per_cell
+            and np.mean(np.abs(per_cell)) > 0.3 * abs(1e3 * (cheap - expensive))
+            else "the training cells are fitted well, so the miss comes from the "
+            "relaxed vacancy geometry, which the sampled (MD, rattled) vacancy "
+            "cells do not pin."
+        )
+    )
+
+
+def _vacancy_cell_errors(train) -> list[float]:
+    """Total-energy error (meV) of each training configuration of a vacancy group."""
+    if train is None or train.structure is None:
+        return []
+    errors = []
+    energy = train.kind == "energy"
+    vacancy = np.char.find(train.group.astype(str), "vacancy") >= 0
+    for structure in np.unique(train.structure[energy & vacancy]):
+        mine = train.structure == structure
+        n_atoms = int(np.sum(mine & (train.kind == "force")) // 3)
+        row = np.flatnonzero(mine & energy)[0]
+        errors.append(float((train.mean[row] - train.target[row]) * n_atoms))
+    return errors

@@ -364,4 +364,5 @@ _REPORT_KEYS = (
     "held_out_by_group",
     "held_out_uncertainty",
     "properties",
+    "flags",
 )

@@ -21,6 +21,7 @@ from mixpot.descriptors import SnapRows
 from mixpot.potentials import LinearPotential
 
 from . import uncertainty_scores
+from .elastic_checks import vacancy_flag
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +186,8 @@ def write_report(
         "properties": properties or {},
         **(extra or {}),
     }
+    flag = vacancy_flag(numbers["properties"], train)
+    numbers["flags"] = [] if flag is None else [flag]
     (out_dir / "report.json").write_text(json.dumps(numbers, indent=2))
     plots = _write_plots(out_dir, test if test is not None else train)
     (out_dir / "report.md").write_text(_markdown(numbers, plots))
@@ -226,6 +229,7 @@ def _markdown(numbers: dict, plots: list[str]) -> str:
         lines.append("")
     lines += uncertainty_scores.markdown_lines(numbers.get("held_out_uncertainty"))
     lines += _property_lines(numbers["properties"])
+    lines += [line for flag in numbers.get("flags", []) for line in (flag, "")]
     lines += ["## Plots", ""] + [f"![{name}]({name})" for name in plots]
     return "\n".join(lines) + "\n"
 
