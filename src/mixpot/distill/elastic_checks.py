@@ -52,10 +52,14 @@ def cached_elastic_reference(
 
 
 def born_stable(values_gpa: dict[str, float]) -> bool:
-    """Cubic Born stability of (relaxed-ion) C11, C12, C44 (GPa)."""
+    """Cubic Born stability of (relaxed-ion) C11, C12, C44 (GPa).
+
+    A ``lattice_constant`` of NaN (no stable zero-stress root) is unstable.
+    """
     c11, c12 = values_gpa["c11"], values_gpa["c12"]
     c44 = values_gpa.get("c44_relaxed", values_gpa["c44"])
-    return bool(c11 - c12 > 0 and c11 + 2 * c12 > 0 and c44 > 0)
+    equilibrium = np.isfinite(values_gpa.get("lattice_constant", 0.0))
+    return bool(equilibrium and c11 - c12 > 0 and c11 + 2 * c12 > 0 and c44 > 0)
 
 
 def constraint_check(
@@ -91,7 +95,9 @@ def constraint_check(
     for name in ("lattice_constant", *constrained_names(reference.lattice)):
         scale = abs(expensive["c11"]) if name == "pressure" else abs(expensive[name])
         target = 0.0 if name == "pressure" else expensive[name]
-        deviation[name] = max(abs(m[name] - target) / scale for m in measured)
+        # NaN (no root) propagates: the report then shows nan, not a number.
+        errors = [abs(m[name] - target) / scale for m in measured]
+        deviation[name] = float(np.max(errors))
     return {
         "expensive": expensive,
         "cheap": measured[0],
@@ -138,9 +144,13 @@ def _measured(reference: ElasticReference, calc: Calculator) -> dict[str, float]
         reference.lattice_constant,
         reference.strain,
     )
-    a = zero_stress_lattice_constant(
-        calc, reference.element, reference.lattice, reference.lattice_constant
-    )
+    try:
+        a = zero_stress_lattice_constant(
+            calc, reference.element, reference.lattice, reference.lattice_constant
+        )
+    except RuntimeError as error:  # counted as not stable, reported as NaN
+        logger.warning("no zero-stress lattice constant: %s", error)
+        a = float("nan")
     return {**in_report_units(values), "lattice_constant": a}
 
 

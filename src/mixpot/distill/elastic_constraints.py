@@ -67,6 +67,8 @@ STRAIN_STEP = 1e-3
 #: Lattices the constraints know (``"diamond"`` has a two-atom basis).
 LATTICES = ("bcc", "fcc", "sc", "diamond")
 ELASTIC_NAMES = ("c11", "c12", "c44")
+#: Relative half-widths tried in turn to bracket the zero-stress root.
+BRACKETS = (1e-4, 1e-3, 5e-3, 0.02, 0.05, 0.15)
 INTERNAL_NAMES = ("internal_strain", "optical_stiffness")
 #: Unit factor from eV-based values to report units.
 _IN_REPORT_UNITS = {
@@ -254,11 +256,14 @@ def zero_stress_lattice_constant(
 ) -> float:
     """Cubic lattice constant (Å) where the pressure of ``calc`` vanishes.
 
-    A root of the mean diagonal stress, bracketed within ±5% of ``guess``
-    (the energy minimum of :func:`~mixpot.distill.relaxed_lattice_constant`
-    is a good one) and refined by Brent's method to ``xtol`` Å: a stress
-    root is as precise as the stresses, an energy minimum only to about the
-    square root of the energies' precision.
+    The stable root of the mean diagonal stress nearest ``guess``: brackets
+    of ±0.01%, 0.1%, 0.5%, 2%, 5% and 15% around it are tried in turn until
+    the stress goes from compressive to tensile across one, then Brent's
+    method refines it to ``xtol`` Å (a stress root is as precise as the
+    stresses, an energy minimum only to about the square root of the
+    energies' precision). Starting small finds the local equilibrium of a
+    model whose energy is wild farther out (POPS ensemble members of a
+    wide posterior keep a0 by constraint, but not the energy at ±15%).
 
     Raises
     ------
@@ -271,13 +276,15 @@ def zero_stress_lattice_constant(
         atoms.calc = calc
         return float(np.mean(atoms.get_stress()[:3]))
 
-    for width in (0.005, 0.02, 0.05):
+    for width in BRACKETS:
         low, high = guess * (1 - width), guess * (1 + width)
-        if pressure(low) * pressure(high) < 0:
+        # Stable: compressed below, stretched (tensile, ASE σ > 0) above.
+        if pressure(low) < 0 < pressure(high):
             return float(brentq(pressure, low, high, xtol=xtol, rtol=1e-15))
     raise RuntimeError(
-        f"the pressure of {element} ({lattice}) does not change sign within ±5% "
-        f"of a = {guess} Å: the model has no stable {lattice} crystal near it."
+        f"the pressure of {element} ({lattice}) does not go from compressive "
+        f"to tensile within ±{100 * BRACKETS[-1]:g}% of a = {guess} Å: the "
+        f"model has no stable {lattice} crystal near it."
     )
 
 
