@@ -116,6 +116,26 @@ def test_toml_without_recipe_table_keeps_the_default_recipe(tmp_path):
         assert values["recipe"][key] == value
 
 
+@pytest.mark.parametrize(
+    ("options", "mode"),
+    [
+        ([], None),
+        (["--elastic-constraint", "soft"], "soft"),
+        (["--no-strain-constraint"], "off"),
+    ],
+)
+def test_elastic_constraint_option_sets_the_fit_mode(tmp_path, options, mode):
+    """--elastic-constraint picks the mode; --no-strain-constraint means "off";
+    without either the fit keeps its default ("exact").
+    """
+    from mixpot.cli import _distill_settings, _parser
+
+    args = _parser().parse_args(
+        ["distill", "--element", "W", "--out", str(tmp_path), *options]
+    )
+    assert _distill_settings(args).get("fit", {}).get("elastic_constraint") == mode
+
+
 # ---------------------------------------------------------------- mixpot run
 def run_settings(cheap_path, **sections):
     from .run.conftest import w_vacancy_settings
