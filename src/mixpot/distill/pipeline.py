@@ -232,7 +232,7 @@ def _properties(
         potential.calculator(uncertainty=False), element, lattice, guess
     ).as_dict()
     result = {"expensive": expensive, "cheap": cheap}
-    members, member_calcs = [], []
+    members, member_calcs, failures = [], [], []
     if config.n_ensemble and potential.regressor is not None:
         coefs = potential.sample_coefficients(config.n_ensemble, config.random_state)
         for k, coef in enumerate(coefs):
@@ -243,9 +243,11 @@ def _properties(
                     cubic_properties(member.calculator(), element, lattice, guess)
                 )
             except (RuntimeError, ValueError) as error:
-                # A box corner may describe no stable crystal: say so, go on.
+                # A member may describe no stable crystal or defect: say so.
                 logger.warning("ensemble member %d: no properties (%s)", k, error)
+                failures.append(f"member {k}: {error}")
         result["n_ensemble_failed"] = config.n_ensemble - len(members)
+        result["ensemble_failures"] = failures
     if members:
         values = [m.as_dict() for m in members]
         result["cheap_min"] = {k: min(v[k] for v in values) for k in cheap}

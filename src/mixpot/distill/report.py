@@ -263,9 +263,10 @@ def _property_lines(properties: dict) -> list[str]:
         )
     failed = properties.get("n_ensemble_failed")
     if failed:
+        reasons = "; ".join(properties.get("ensemble_failures", [])[:3])
         lines.append(
-            f"\n{failed} ensemble member(s) gave no stable crystal and are left "
-            "out of the ranges."
+            f"\n{failed} ensemble member(s) gave no properties and are left out "
+            "of the ranges" + (f" ({reasons})." if reasons else ".")
         )
     return [*lines, "", *_elastic_check_lines(properties.get("elastic_check"))]
 
