@@ -1,4 +1,4 @@
-"""The command line (src/mixpot/cli.py) and its quick demo (src/mixpot/demo/quick.py)."""
+"""The command line (src/mixpot/cli.py) and the quick demo (demo/quick.py)."""
 
 import json
 
@@ -212,6 +212,26 @@ def test_verbose_shows_the_traceback(tmp_path):
     """With --verbose the error propagates (for a bug report)."""
     with pytest.raises(ValueError, match="did you mean"):
         main(["-v", "distill", "--out", str(tmp_path), "--element", "w"])
+
+
+@pytest.mark.parametrize(
+    ("options", "mode"),
+    [
+        ([], None),
+        (["--elastic-constraint", "soft"], "soft"),
+        (["--no-strain-constraint"], "off"),
+    ],
+)
+def test_elastic_constraint_option_sets_the_fit_mode(tmp_path, options, mode):
+    """--elastic-constraint picks the mode; --no-strain-constraint means "off";
+    without either the fit keeps its default ("exact").
+    """
+    from mixpot.cli import _distill_settings, _parser
+
+    args = _parser().parse_args(
+        ["distill", "--element", "W", "--out", str(tmp_path), *options]
+    )
+    assert _distill_settings(args).get("fit", {}).get("elastic_constraint") == mode
 
 
 # ---------------------------------------------------------------- mixpot run

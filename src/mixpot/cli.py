@@ -98,7 +98,14 @@ def _add_distill(commands) -> None:
     )
     distill.add_argument("--ensemble", type=int, help="POPS members for ranges")
     distill.add_argument(
-        "--no-strain-constraint", action="store_true", help="plain weights only"
+        "--elastic-constraint",
+        choices=("exact", "soft", "off"),
+        help="a and C11, C12, C44 kept exactly (default), by strain weights, or not",
+    )
+    distill.add_argument(
+        "--no-strain-constraint",
+        action="store_true",
+        help="plain weights only (same as --elastic-constraint off)",
     )
     distill.add_argument("--seed", type=int, help="random seed (default 0)")
     distill.set_defaults(run=_run_distill)
@@ -233,7 +240,12 @@ def _distill_settings(args: argparse.Namespace) -> dict:
         )
         values["descriptor"] = descriptor
     if args.no_strain_constraint:
-        values["fit"] = {**values.get("fit", {}), "strain_tolerance": None}
+        args.elastic_constraint = "off"
+    if args.elastic_constraint is not None:
+        values["fit"] = {
+            **values.get("fit", {}),
+            "elastic_constraint": args.elastic_constraint,
+        }
     if args.ensemble is not None:
         values["n_ensemble"] = args.ensemble
     if args.seed is not None:

@@ -71,7 +71,9 @@ def test_rows_vanishing_by_symmetry_get_no_weight():
 def test_strain_constraint_raises_the_strain_weight_until_met():
     """The strain-set RMSE ends below the tolerance, after raising its weight."""
     configs = labelled_w()
-    settings = FitSettings(holdout_fraction=0.0, strain_tolerance=1e-5)
+    settings = FitSettings(
+        holdout_fraction=0.0, elastic_constraint="soft", strain_tolerance=1e-5
+    )
     fit = fit_distilled(SNAP(["W"], [0.5], twojmax=4, rcutfac=4.7), configs, settings)
     assert fit.strain_rmse_history[-1] <= 1e-5
     assert fit.strain_weight > 1
@@ -84,6 +86,10 @@ def test_strain_constraint_raises_the_strain_weight_until_met():
         ({"holdout_fraction": 1.0}, "The 'holdout_fraction' parameter of FitSettings"),
         ({"strain_tolerance": 0.0}, "The 'strain_tolerance' parameter of FitSettings"),
         ({"force_weight": -1.0}, "The 'force_weight' parameter of FitSettings"),
+        (
+            {"elastic_constraint": "hard"},
+            "The 'elastic_constraint' parameter of FitSettings",
+        ),
         (
             {"strain_weight_factor": 1.0},
             "The 'strain_weight_factor' parameter of FitSettings",
@@ -113,7 +119,7 @@ def test_atom_energy_rows_match_the_labels_share_of_energy():
     assert all("energies" in a.calc.results for a in configs)
     snap = SNAP(["W"], [0.5], twojmax=4, rcutfac=4.7)
     settings = FitSettings(
-        holdout_fraction=0, strain_tolerance=None, atom_energy_weight=30
+        holdout_fraction=0, elastic_constraint="off", atom_energy_weight=30
     )
     plain = fit_distilled(snap, configs, replace(settings, atom_energy_weight=0))
     shared = fit_distilled(snap, configs, settings)
@@ -138,6 +144,7 @@ def test_labels_without_per_atom_energies_are_fitted_without_them(caplog):
         first, **{k: v for k, v in first.calc.results.items() if k != "energies"}
     )
     snap = SNAP(["W"], [0.5], twojmax=2, rcutfac=4.7)
-    fit = fit_distilled(snap, configs, FitSettings(holdout_fraction=0))
+    settings = FitSettings(holdout_fraction=0, elastic_constraint="off")
+    fit = fit_distilled(snap, configs, settings)
     assert "atom_energy" not in fit.train_rows.kind
     assert "1 of 4 labels have no per-atom energies" in caplog.text

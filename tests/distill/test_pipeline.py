@@ -150,3 +150,32 @@ def test_unknown_settings_are_named():
         config_from_dict(
             {"expensive": "x", "recipe": {"elements": ["W"], "temperature": [1]}}
         )
+
+
+def test_exact_constraints_keep_the_expensive_elastic_constants(si_run):
+    """The default fit keeps the quadratic SNAP's zero-stress a, its
+    unrelaxed C11, C12, C44 and its internal-strain terms to 1e-8 (so the
+    relaxed-ion C44 of the properties table agrees to 1e-6).
+    """
+    properties = si_run.numbers["properties"]
+    check = properties["elastic_check"]
+    assert set(check["max_relative_deviation"]) >= {"lattice_constant", "c44"}
+    for name, deviation in check["max_relative_deviation"].items():
+        assert deviation < 1e-8, name
+    assert properties["cheap"]["c44"] == pytest.approx(
+        properties["expensive"]["c44"], rel=1e-6
+    )
+    assert (si_run.out_dir / "expensive_elastic.json").exists()
+
+
+def test_report_scores_the_held_out_uncertainties(si_run):
+    """report.json holds, for held-out energies and forces, coverage and
+    width ÷ RMSE of the bounds and of the 95% interval and a Spearman
+    correlation; report.md has the table.
+    """
+    scores = si_run.numbers["held_out_uncertainty"]
+    for kind in ("energy", "force"):
+        assert 0 <= scores[kind]["interval_95"]["coverage"] <= 1
+        assert scores[kind]["bounds"]["half_width_over_rmse"] > 0
+    assert -1 <= scores["force"]["spearman"] <= 1
+    assert "## Held-out uncertainties" in (si_run.out_dir / "report.md").read_text()

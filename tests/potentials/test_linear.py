@@ -156,3 +156,42 @@ def test_load_refuses_unknown_files(fitted, tmp_path):
     np.savez(path, **arrays)
     with pytest.raises(ValueError, match="format version 99"):
         LinearPotential.load(path)
+
+
+@pytest.mark.parametrize("posterior", ["ellipsoid", "hypercube"])
+def test_constraints_reach_the_posterior_and_the_calculator(small_rows, posterior):
+    """Constraints given to LinearPotential.fit hold for the coefficients and
+    every posterior member (1e-10), and the calculator's energy bounds and
+    force std are those of the chosen, constrained posterior on the rows.
+    """
+    rng = np.random.default_rng(1)
+    targets = small_rows.predict(rng.normal(0.0, 0.1, SMALL.n_columns))
+    targets = targets + rng.normal(0.0, 0.01, len(targets))  # misspecified
+    A_eq = rng.normal(size=(2, SMALL.n_columns))
+    b_eq = np.array([0.3, -0.2])
+    potential = LinearPotential.fit(
+        SMALL,
+        small_rows,
+        targets,
+        regressor=POPSRegressor(fit_intercept=False, posterior=posterior),
+        baseline=ZBL,
+        groups=small_rows.structure,
+        constraints=(A_eq, b_eq),
+    )
+    np.testing.assert_allclose(A_eq @ potential.coef, b_eq, rtol=1e-10)
+    for coef in potential.sample_coefficients(5, random_state=0):
+        np.testing.assert_allclose(A_eq @ coef, b_eq, rtol=1e-10)
+    atoms = bulk("W", "bcc", a=3.17, cubic=True) * (2, 2, 2)
+    atoms.rattle(0.1, seed=0)
+    atoms.calc = potential.calculator()
+    energy = atoms.get_potential_energy()
+    results = atoms.calc.results
+    rows = SMALL.rows([atoms], baseline=ZBL)
+    lower, upper = potential.regressor.predict_bounds(rows.X[:1])
+    assert results["energy_lower"] == pytest.approx(lower[0] + rows.baseline[0], 1e-9)
+    assert results["energy_upper"] == pytest.approx(upper[0] + rows.baseline[0], 1e-9)
+    assert lower[0] + rows.baseline[0] <= energy <= upper[0] + rows.baseline[0]
+    _, std = potential.regressor.predict(rows.X, return_std=True)
+    np.testing.assert_allclose(
+        results["forces_std"].ravel(), std[rows.kind == "force"], rtol=1e-8
+    )

@@ -33,6 +33,8 @@ from mixpot.models import check_covers, expensive_calculator
 from mixpot.potentials import LinearPotential, hottest_crystal_frames
 
 from .checks import check_crystal, check_elements
+from .elastic_checks import cached_elastic_reference, constraint_check, property_ranges
+from .elastic_constraints import ElasticReference
 from .fitting import (
     DistilledFit,
     FitSettings,
@@ -196,7 +198,14 @@ def distil(
         )
     start = time.perf_counter()
     descriptor = config.snap()
-    fit = fit_distilled(descriptor, list(dataset), config.fit, config.baseline)
+    reference = _elastic_reference(config, calc, out_dir, configurations[0])
+    fit = fit_distilled(
+        descriptor,
+        list(dataset),
+        config.fit,
+        config.baseline,
+        elastic_reference=reference,
+    )
     fit.potential = _with_threshold(fit)
     fit.potential.save(out_dir / "potential.npz")
     fit.potential.to_lammps(out_dir / "lammps", name="cheap")
@@ -204,7 +213,9 @@ def distil(
     start = time.perf_counter()
     with small_dense_work():
         properties = (
-            _properties(config, calc, fit.potential, out_dir, configurations[0])
+            _properties(
+                config, calc, fit.potential, out_dir, configurations[0], reference
+            )
             if config.properties
             else {}
         )
@@ -297,12 +308,28 @@ def _sampled(config: DistillConfig, calc: Calculator, out_dir: Path) -> list[Ato
     return read(path, index=":", format="extxyz")
 
 
+def _elastic_reference(
+    config: DistillConfig, calc: Calculator, out_dir: Path, sampled: Atoms
+) -> ElasticReference | None:
+    """Measure (or read) the expensive model's values for the exact constraints."""
+    if config.fit.elastic_constraint != "exact":
+        return None
+    return cached_elastic_reference(
+        calc,
+        config.recipe.elements[0],
+        config.recipe.lattice,
+        float(sampled.info["lattice_constant"]),
+        out_dir / "expensive_elastic.json",
+    )
+
+
 def _properties(
     config: DistillConfig,
     calc: Calculator,
     potential: LinearPotential,
     out_dir: Path,
     sampled: Atoms,
+    reference: ElasticReference | None = None,
 ) -> dict:
     # Sampling stored the lattice constant it used (given or relaxed).
     guess = float(sampled.info["lattice_constant"])
@@ -314,20 +341,28 @@ def _properties(
         cache.write_text(json.dumps(expensive, indent=2))
     cheap = _model_properties(config, potential.calculator(uncertainty=False), guess)
     result = {"expensive": expensive, "cheap": cheap}
-    members = []
+    members, member_calcs, failures = [], [], []
     if config.n_ensemble and potential.regressor is not None:
         coefs = potential.sample_coefficients(config.n_ensemble, config.random_state)
         for k, coef in enumerate(coefs):
             member = LinearPotential(potential.descriptor, coef, potential.baseline)
+            member_calcs.append(member.calculator(uncertainty=False))
             try:
                 members.append(_model_properties(config, member.calculator(), guess))
             except (RuntimeError, ValueError) as error:
-                # A box corner may describe no stable crystal: say so, go on.
+                # A member may describe no stable crystal or defect: say so.
                 logger.warning("ensemble member %d: no properties (%s)", k, error)
+                failures.append(f"member {k}: {error}")
         result["n_ensemble_failed"] = config.n_ensemble - len(members)
+        result["ensemble_failures"] = failures
     if members:
         result["cheap_min"] = {k: min(v[k] for v in members) for k in cheap}
         result["cheap_max"] = {k: max(v[k] for v in members) for k in cheap}
+        result["ranges"] = property_ranges(expensive, members)
+    if reference is not None:
+        result["elastic_check"] = constraint_check(
+            reference, potential.calculator(uncertainty=False), member_calcs
+        )
     return result
 
 
@@ -456,5 +491,7 @@ _REPORT_KEYS = (
     "held_out_by_group",
     "train_by_group",
     "energy_outlier_groups",
+    "held_out_uncertainty",
     "properties",
+    "flags",
 )

@@ -2,11 +2,15 @@
 
 Computed the same way for the expensive and the cheap model (and for every
 member of the cheap model's POPS ensemble), so they compare like with like:
-the cubic lattice constant (energy minimum, from
-:func:`~mixpot.distill.sampling.relaxed_lattice_constant`), the cubic elastic
-constants
-C11, C12, C44 (relaxed-ion, from stress–strain at ±``strain``) and the
-relaxed vacancy formation energy at fixed cell.
+the cubic lattice constant (the stable zero-stress root nearest the guess,
+else nearest the energy minimum of
+:func:`~mixpot.distill.sampling.relaxed_lattice_constant`), the
+cubic elastic constants C11, C12, C44 (relaxed-ion: by the central stress
+differences of :mod:`~mixpot.distill.elastic_constraints`, the formula the
+exact constraints impose, with the internal-strain relaxation of diamond's
+C44 in closed form) and the relaxed vacancy formation energy at fixed cell.
+:func:`elastic_constants` is an independent check: stress–strain with the
+atoms relaxed by BFGS at every strain.
 """
 
 from __future__ import annotations
@@ -21,6 +25,11 @@ from ase.calculators.calculator import Calculator
 from ase.optimize import BFGS
 from ase.units import GPa
 
+from .elastic_constraints import (
+    elastic_values,
+    in_report_units,
+    zero_stress_lattice_constant,
+)
 from .sampling import relaxed_lattice_constant
 
 logger = logging.getLogger(__name__)
@@ -108,6 +117,12 @@ def cubic_properties(
 ) -> CubicProperties:
     """All of the above for one model.
 
+    Raises
+    ------
+    RuntimeError
+        When the model has no mechanically stable crystal near ``guess``
+        (no stable zero-stress root, or Born's conditions fail there).
+
     Examples
     --------
     >>> from ase.calculators.emt import EMT
@@ -115,8 +130,19 @@ def cubic_properties(
     >>> 100 < props.c11 < 200 and props.vacancy_formation_energy > 0
     True
     """
-    a = relaxed_lattice_constant(element, lattice, calc, guess)
-    c11, c12, c44 = elastic_constants(calc, element, lattice, a)
+    try:
+        a = zero_stress_lattice_constant(calc, element, lattice, guess)
+    except RuntimeError:  # no stable root near the guess: scan the energy
+        minimum = relaxed_lattice_constant(element, lattice, calc, guess)
+        a = zero_stress_lattice_constant(calc, element, lattice, minimum)
+    moduli = in_report_units(elastic_values(calc, element, lattice, a))
+    c11, c12 = moduli["c11"], moduli["c12"]
+    c44 = moduli.get("c44_relaxed", moduli["c44"])
+    if not (c11 - c12 > 0 and c11 + 2 * c12 > 0 and c44 > 0):
+        raise RuntimeError(
+            f"{element} ({lattice}) at a = {a:.4f} Å is not mechanically stable: "
+            f"C11 = {c11:.1f}, C12 = {c12:.1f}, C44 = {c44:.1f} GPa."
+        )
     vacancy = vacancy_formation_energy(calc, element, lattice, a)
     logger.info(
         "a=%.4f Å C11=%.1f C12=%.1f C44=%.1f GPa E_vac=%.3f eV",

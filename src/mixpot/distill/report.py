@@ -19,7 +19,9 @@ from ase import Atoms
 from mixpot.descriptors import SnapRows
 from mixpot.potentials import LinearPotential
 
+from . import uncertainty_scores
 from .dropped import dropped_lines, report_scale, vanishing_rows
+from .elastic_checks import vacancy_flag
 from .groups import (
     energy_outliers,
     group_lines,
@@ -60,6 +62,10 @@ class RowPredictions:
     std: np.ndarray
     fitted: np.ndarray | None = None
     n_atoms: np.ndarray | None = None
+    interval_lower: np.ndarray | None = None
+    interval_upper: np.ndarray | None = None
+    structure: np.ndarray | None = None
+    atom: np.ndarray | None = None
 
 
 def predict_rows(
@@ -73,6 +79,8 @@ def predict_rows(
     Energies per atom in meV/atom, forces in meV/Å, stresses in GPa,
     per-atom energies in meV. ``fitted`` marks the rows in the fit (default:
     those whose descriptors do not vanish); coverage is counted over them.
+    Also the calibrated 95% interval (``predict_interval``) when the
+    posterior holds its calibration.
     """
     regressor = potential.regressor
     if regressor is None:
@@ -85,6 +93,11 @@ def predict_rows(
     lower, upper = regressor.predict_bounds(rows.X)
     _, std = regressor.predict(rows.X, return_std=True)
     lower, upper = lower + rows.baseline, upper + rows.baseline
+    try:
+        interval = regressor.predict_interval(rows.X, coverage=0.95)
+        interval = [end + rows.baseline for end in interval]
+    except ValueError:  # a posterior read from a file without calibration
+        interval = None
     scale = report_scale(rows)
     if fitted is None:
         fitted = ~vanishing_rows(rows.X, rows.kind)
@@ -99,6 +112,10 @@ def predict_rows(
         std=std * scale,
         fitted=np.asarray(fitted, dtype=bool),
         n_atoms=rows.n_atoms[rows.structure],
+        interval_lower=None if interval is None else interval[0] * scale,
+        interval_upper=None if interval is None else interval[1] * scale,
+        structure=rows.structure,
+        atom=rows.atom,
     )
 
 
@@ -186,6 +203,9 @@ def write_report(
         else {k: asdict(v) for k, v in score_rows(test).items()},
         "held_out_by_group": {} if test is None else group_scores(test),
         "train_by_group": group_scores(train),
+        "held_out_uncertainty": {}
+        if test is None
+        else uncertainty_scores.uncertainty_scores(test),
         "properties": properties or {},
         **(extra or {}),
     }
@@ -194,6 +214,8 @@ def write_report(
         for split in ("train", "held_out")
     }
     warn_outliers(numbers["energy_outlier_groups"])
+    flag = vacancy_flag(numbers["properties"], train)
+    numbers["flags"] = [] if flag is None else [flag]
     (out_dir / "report.json").write_text(json.dumps(numbers, indent=2))
     plots = _write_plots(out_dir, test if test is not None else train)
     (out_dir / "report.md").write_text(_markdown(numbers, plots))
@@ -226,7 +248,9 @@ def _markdown(numbers: dict, plots: list[str]) -> str:
     lines += outlier_lines(numbers.get("energy_outlier_groups", {}))
     lines += group_lines("Training errors by group", numbers.get("train_by_group", {}))
     lines += group_lines("Held-out errors by group", numbers["held_out_by_group"])
+    lines += uncertainty_scores.markdown_lines(numbers.get("held_out_uncertainty"))
     lines += _property_lines(numbers["properties"])
+    lines += [line for flag in numbers.get("flags", []) for line in (flag, "")]
     lines += ["## Plots", ""] + [f"![{name}]({name})" for name in plots]
     return "\n".join(lines) + "\n"
 
@@ -237,8 +261,9 @@ def _property_lines(properties: dict) -> list[str]:
     lines = [
         "## Properties",
         "",
-        "| property | expensive | cheap | cheap POPS ensemble range |",
-        "|---|---|---|---|",
+        "| property | expensive | cheap | cheap POPS ensemble range "
+        "| expensive inside |",
+        "|---|---|---|---|---|",
     ]
     names = {
         "lattice_constant": "a (Å)",
@@ -252,15 +277,37 @@ def _property_lines(properties: dict) -> list[str]:
         cheap = properties.get("cheap", {}).get(key, float("nan"))
         low = properties.get("cheap_min", {}).get(key, float("nan"))
         high = properties.get("cheap_max", {}).get(key, float("nan"))
-        lines.append(f"| {label} | {exp:.4g} | {cheap:.4g} | [{low:.4g}, {high:.4g}] |")
+        inside = properties.get("ranges", {}).get(key, {}).get("inside")
+        lines.append(
+            f"| {label} | {exp:.4g} | {cheap:.4g} | [{low:.4g}, {high:.4g}] | "
+            f"{'—' if inside is None else ('yes' if inside else 'no')} |"
+        )
     lines += solute_property_lines(properties)
     failed = properties.get("n_ensemble_failed")
     if failed:
+        reasons = "; ".join(properties.get("ensemble_failures", [])[:3])
         lines.append(
-            f"\n{failed} ensemble member(s) gave no stable crystal and are left "
-            "out of the ranges."
+            f"\n{failed} ensemble member(s) gave no properties and are left out "
+            "of the ranges" + (f" ({reasons})." if reasons else ".")
         )
-    return [*lines, ""]
+    return [*lines, "", *_elastic_check_lines(properties.get("elastic_check"))]
+
+
+def _elastic_check_lines(check: dict | None) -> list[str]:
+    if not check:
+        return []
+    deviations = ", ".join(
+        f"{name} {value:.1e}" for name, value in check["max_relative_deviation"].items()
+    )
+    return [
+        "Exact elastic constraints (zero stress at the expensive model's a, "
+        "its unrelaxed C11, C12, C44; for diamond also the internal-strain "
+        "terms, so that the relaxed-ion C44 is kept): largest relative "
+        f"deviation over the cheap model and its {check['n_members']} ensemble "
+        f"members: {deviations}; {check['n_members_stable']} of "
+        f"{check['n_members']} members are Born-stable cubic crystals.",
+        "",
+    ]
 
 
 def _write_plots(out_dir: Path, predictions: RowPredictions) -> list[str]:

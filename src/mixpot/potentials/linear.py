@@ -141,6 +141,9 @@ class LinearPotential:
         weights: np.ndarray | None = None,
         regressor=None,
         baseline: ZBLBaseline | None = None,
+        *,
+        groups: np.ndarray | None = None,
+        constraints: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> LinearPotential:
         """Fit the coefficients to reference energies, forces and stresses.
 
@@ -166,6 +169,14 @@ class LinearPotential:
         baseline : ZBLBaseline, optional
             The baseline given to ``descriptor.rows``; required when
             ``rows.baseline`` is not zero.
+        groups : array-like, shape (n_rows,), optional
+            Group label of each row (e.g. ``rows.structure``) for the
+            leave-one-group-out calibration of ``predict_interval``; passed
+            to a POPSRegressor's ``fit``.
+        constraints : tuple (A_eq, b_eq), optional
+            Exact linear constraints ``A_eq @ coef = b_eq`` (baseline already
+            moved into ``b_eq``), passed to a POPSRegressor's ``fit``: the
+            fit, every bound and every ensemble member keep them.
 
         Returns
         -------
@@ -193,6 +204,16 @@ class LinearPotential:
             )
         regressor = clone(regressor)
         fit_kwargs = {} if weights is None else {"sample_weight": weights}
+        if groups is not None and isinstance(regressor, POPSRegressor):
+            fit_kwargs["groups"] = groups  # other regressors do not calibrate
+        if constraints is not None:
+            if not isinstance(regressor, POPSRegressor):
+                raise ValueError(
+                    "The 'constraints' parameter of LinearPotential.fit needs a "
+                    "POPSRegressor (it solves them exactly). Got "
+                    f"{type(regressor).__name__}."
+                )
+            fit_kwargs["constraints"] = constraints
         regressor.fit(X, targets - rows.baseline, **fit_kwargs)
         coef = np.asarray(regressor.coef_, dtype=np.float64).reshape(-1)
         logger.info("fitted %d coefficients on %d rows", len(coef), len(X))
