@@ -217,6 +217,54 @@ def mixed_run(case: Case, start: Atoms, cheap_path: Path, folder: Path, args, se
     return [frame for frame in frames if frame.info["step"] > 0]
 
 
+def direct_mixed_run(case: Case, start: Atoms, cheap: LinearPotential, args):
+    """Run the mixed MD of :func:`mixed_run` with ASE directly; return frames.
+
+    For the He case: ``mixpot run``'s validation rejects the ``lammps:W_He``
+    alias (``lammps_files`` takes a one-line alias for an unknown one, and an
+    ``include`` spec names no elements), so the engine cannot start it.
+    Same settings: MixedCalculator, regions rebuilt every ``N_EVERY``
+    steps, seeded Langevin; frames keep λ and the mixed forces.
+    """
+    from ase import units
+    from ase.calculators.singlepoint import SinglePointCalculator
+    from ase.md.langevin import Langevin
+    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
+
+    from mixpot.mixing import MixedCalculator
+    from mixpot.models import expensive_calculator
+
+    regions = criteria_regions(case)["uncertainty"]
+    atoms = start.copy()
+    atoms.calc = MixedCalculator(
+        expensive_calculator(case.expensive),
+        cheap.calculator(uncertainty=False),
+        dataclasses.replace(regions, n_every=N_EVERY),
+        mode=case.mode,
+    )
+    rng = np.random.default_rng([0, 0])
+    MaxwellBoltzmannDistribution(atoms, temperature_K=case.temperature_K, rng=rng)
+    Stationary(atoms)
+    atoms.calc.update_regions(atoms)
+    dynamics = Langevin(
+        atoms,
+        2.0 * units.fs,
+        temperature_K=case.temperature_K,
+        friction=0.01 / units.fs,
+        rng=np.random.default_rng([0, 1]),
+    )
+    atoms.calc.attach_updater(dynamics)
+    frames = []
+    for step in range(args.every, args.steps + 1, args.every):
+        dynamics.run(args.every)
+        frame = Atoms(atoms.numbers, atoms.positions, cell=atoms.cell, pbc=True)
+        frame.arrays["lambda"] = atoms.calc.state.weights.copy()
+        frame.info["step"] = step
+        frame.calc = SinglePointCalculator(frame, forces=atoms.get_forces().copy())
+        frames.append(frame)
+    return frames
+
+
 def cheap_sampling(cheap_dir: Path, start: Atoms, temperature_K: float, args):
     """Yield configurations every ``--cheap-steps`` of cheap-only LAMMPS MD."""
     from mixpot.lammps.frame import lammps_frame
@@ -342,12 +390,15 @@ def run_case(case: Case, args) -> dict:
     perfect = bulk("W", "bcc", a=a, cubic=True).repeat(repeat)
     initial = start_structure(case, perfect, a, repeat)
     folder = args.work / "regions" / f"{case.name}-{repeat}"
+    if case.name == "vacancy":
+        folder = folder.with_name(f"{folder.name}-{case.temperature_K:g}K")
     frames = []
     if case.name == "vacancy":
-        case = dataclasses.replace(case, temperature_K=args.vacancy_temperature)
         sampled = cheap_sampling(cheap_dir, initial, case.temperature_K, args)
         for k, atoms in enumerate(sampled):
             frames += mixed_run(case, atoms, cheap_dir, folder / f"check{k}", args, k)
+    elif case.expensive == "lammps:W_He":
+        frames = direct_mixed_run(case, initial, cheap, args)
     else:
         frames = mixed_run(case, initial, cheap_dir, folder, args)
     rows = analyse(case, frames, perfect, cheap, rmse)
@@ -446,7 +497,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300, help="mixed MD steps")
     parser.add_argument("--every", type=int, default=50, help="steps between frames")
     parser.add_argument("--vacancy-repeat", type=int, default=4)
-    parser.add_argument("--vacancy-temperature", type=float, default=3200.0)
+    parser.add_argument(
+        "--vacancy-temperatures", type=float, nargs="+", default=[3200.0, 1200.0]
+    )
     parser.add_argument("--checks", type=int, default=8, help="vacancy checks")
     parser.add_argument("--cheap-steps", type=int, default=1500)
     parser.add_argument("--check-steps", type=int, default=50)
@@ -456,8 +509,19 @@ def main() -> None:
     start = time.perf_counter()
     print(f"load average at the start: {load_average()} (2 cores, shared)")
     results = []
+    cases = []
     for name in names:
-        results.append(run_case(CASES[name], args))
+        if name != "vacancy":
+            cases.append(CASES[name])
+            continue
+        for kelvin in args.vacancy_temperatures:
+            label = f"W vacancy, {kelvin:g} K"
+            cases.append(
+                dataclasses.replace(CASES[name], temperature_K=kelvin, label=label)
+            )
+    for case in cases:
+        results.append(run_case(case, args))
+        name = f"{case.name} {case.temperature_K:g} K"
         print(f"{name}: {result_line(results[-1])}; load {load_average()}", flush=True)
     print_tables(results)
     minutes = (time.perf_counter() - start) / 60
