@@ -17,16 +17,22 @@ He pair, each ideal, rattled, relaxing and in MD), cached in
 interstitial** are trained defects, the **crowdion** is not.
 
 Runs (ASE engine, ``mixpot.engines.ase.run``): bcc W, ``--repeat``³
-conventional cells at the expensive model's lattice constant, force mixing
+conventional cells (``--vacancy-repeat``³ for the vacancy) at the expensive
+model's lattice constant, force mixing
 with r_buff = 2 × 4.81 Å (exact for these local models), region r_core 2 Å,
 r_blend 3 Å (cubic), rebuilt every 10 steps, Langevin (2 fs, 0.01/fs):
 
 1. crowdion (``defect = "crowdion"`` builder), 600 K, ``--steps`` steps;
-2. vacancy at ``--vacancy-temperature`` K: the cheap model alone (LAMMPS
+2. vacancy at each of ``--vacancy-temperatures`` K (3200: hops; 1200: the
+   hottest training temperature): the cheap model alone (LAMMPS
    ``pair_style snap`` from the distillation's files, Langevin) drives the
-   sampling for ``--cheap-steps`` between checks; each check is a mixed run
-   of ``--check-steps`` from that configuration;
-3. He in a tetrahedral site, 600 K, cheap W–He model.
+   sampling for ``--cheap-steps`` between ``--checks`` checks; each check
+   is a mixed run of ``--check-steps`` from that configuration;
+3. He in a tetrahedral site, 600 K, cheap W–He model (driven by
+   :func:`direct_mixed_run`: ``mixpot run`` rejects ``lammps:W_He``).
+
+A last table checks the core forces in a 2,001-atom crowdion cell, larger
+than the cut-out (in the MD cells the cut-out is the whole cell).
 
 Every ``--every`` steps a frame (λ and mixed forces) is saved and recomputed
 with the expensive and the cheap model on the whole cell. Per frame:
@@ -50,7 +56,8 @@ uncertainty criterion and the coordination criterion (cutoff 3.0 Å, bounds
 (9, 99) for the crowdion) built fresh on the frame; the fixed region itself.
 
 Run: ``python benchmarks/uncertainty_regions.py [--cases crowdion vacancy
-helium] [--steps 600] [--every 50]``; ``--sevennet`` adds the crowdion with
+helium] [--steps 800] [--every 50]`` (about 10-14 min on 2 shared cores;
+results in benchmarks/README.md); ``--sevennet`` adds the crowdion with
 SevenNet-0 as the expensive model (energy mode, the cheap model of
 ``/tmp/mixpot-bench/w-7net-0``; slow: minutes per frame here).
 """
