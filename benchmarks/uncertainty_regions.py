@@ -227,11 +227,11 @@ def mixed_run(case: Case, start: Atoms, cheap_path: Path, folder: Path, args, se
 def direct_mixed_run(case: Case, start: Atoms, cheap: LinearPotential, args):
     """Run the mixed MD of :func:`mixed_run` with ASE directly; return frames.
 
-    For the He case: ``mixpot run``'s validation rejects the ``lammps:W_He``
-    alias (``lammps_files`` takes a one-line alias for an unknown one, and an
-    ``include`` spec names no elements), so the engine cannot start it.
-    Same settings: MixedCalculator, regions rebuilt every ``N_EVERY``
-    steps, seeded Langevin; frames keep λ and the mixed forces.
+    For the He case: when this was measured, ``mixpot run``'s validation
+    rejected the ``lammps:W_He`` alias (fixed since); kept so the numbers in
+    benchmarks/README.md stay reproducible. Same settings: MixedCalculator,
+    regions rebuilt every ``N_EVERY`` steps, seeded Langevin; frames keep λ
+    and the mixed forces.
     """
     from ase import units
     from ase.calculators.singlepoint import SinglePointCalculator
