@@ -125,11 +125,10 @@ def labelled(calc, element, lattice, a, n_rattled=6, seed=0):
 @pytest.mark.parametrize("case", ["W-bcc", "Si-diamond"])
 def test_constrained_fit_and_every_member_keep_a_and_cij(case, request):
     """With exact constraints the cheap model and each of 8 POPS members have
-    the expensive model's zero-stress lattice constant, energy per atom and
-    C11, C12, C44 (and for diamond the internal-strain terms, hence the
-    relaxed-ion C44) to 1e-8 relative, measured by the same formula from
-    their calculators; all members are Born-stable; the unconstrained fit
-    misses them.
+    the expensive model's zero-stress lattice constant and C11, C12, C44 (and
+    for diamond the internal-strain terms, hence the relaxed-ion C44) to
+    1e-8 relative, measured by the same formula from their calculators; all
+    members are Born-stable; the unconstrained fit misses them.
     """
     element, lattice = case.split("-")
     calc = request.getfixturevalue("eam" if element == "W" else "sw")

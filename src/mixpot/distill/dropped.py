@@ -107,10 +107,8 @@ def dropped_lines(summary: dict, units: dict[str, str]) -> list[str]:
         "## Rows left out of the fit",
         "",
         "Their descriptors vanish (the cheap model predicts 0 there whatever "
-        "its coefficients), or a setting gives them weight 0 (with exact "
-        "elastic constraints: the homogeneous strain set, whose energies and "
-        "stresses the constraints fix to second order in the strain); the "
-        "coverage above is over the rows fitted, the RMSE over all rows.",
+        "its coefficients), or a setting gives them weight 0; the coverage "
+        "above is over the rows fitted, the RMSE over all rows.",
         "",
         "| rows | dropped / all | with a label above round-off | largest label |",
         "|---|---|---|---|",

@@ -7,11 +7,6 @@ crystal at the expensive model's zero-stress lattice constant ``a0``:
 
 * ``pressure`` — the mean diagonal stress of the unstrained cell (constrained
   to 0: the cheap crystal is then in equilibrium at ``a0``);
-* ``energy_per_atom`` — the energy per atom of the unstrained cell (eV): the
-  reference of every formation and solution energy. Without it, a fit of
-  W–He from W_2940_He on 16-atom cells kept a and the Cij exactly but
-  moved the He solution energies by −0.29 to −0.35 eV (the strain-set
-  weighting of the "soft" mode had pinned it: −0.05 eV);
 * ``c11``, ``c12``, ``c44`` — clamped-ion (unrelaxed) elastic constants by
   central stress differences at ±``strain`` (normal ``ε_xx``, shear
   ``ε_yz = ε_zy``; Voigt ``C44 = dσ_yz / dγ``, ``γ = 2ε_yz``);
@@ -78,7 +73,6 @@ INTERNAL_NAMES = ("internal_strain", "optical_stiffness")
 #: Unit factor from eV-based values to report units.
 _IN_REPORT_UNITS = {
     "pressure": 1 / GPa,
-    "energy_per_atom": 1.0,
     "c11": 1 / GPa,
     "c12": 1 / GPa,
     "c44": 1 / GPa,
@@ -103,7 +97,7 @@ class ElasticReference:
     values : dict of str to float
         ``pressure``, ``c11``, ``c12``, ``c44`` (eV/Å³; pressure is the
         expensive model's residual at ``a0``, not imposed: the constraint
-        is 0), ``energy_per_atom`` (eV) and for diamond ``internal_strain`` (eV/Å),
+        is 0) and for diamond ``internal_strain`` (eV/Å),
         ``optical_stiffness`` (eV/Å²) and the derived ``c44_relaxed``.
     """
 
@@ -142,7 +136,7 @@ def constrained_names(lattice: str) -> tuple[str, ...]:
     """Names of the quantities constrained for ``lattice``."""
     _check_lattice(lattice)
     internal = INTERNAL_NAMES if lattice == "diamond" else ()
-    return ("pressure", "energy_per_atom", *ELASTIC_NAMES, *internal)
+    return ("pressure", *ELASTIC_NAMES, *internal)
 
 
 def elastic_cells(
@@ -179,30 +173,27 @@ def second_sublattice(atoms: Atoms) -> np.ndarray:
 def functionals(cells: list[Atoms], lattice: str, strain: float) -> dict:
     """Coefficients of each measured quantity over the cells' observables.
 
-    Observables are, cell after cell, the energy, the six ASE stress
-    components (Voigt) then the forces (atom-major, x y z); each quantity is
-    a fixed linear combination of them.
+    Observables are, cell after cell, the six ASE stress components (Voigt)
+    then the forces (atom-major, x y z); each quantity is a fixed linear
+    combination of them.
     """
-    sizes = [7 + 3 * len(atoms) for atoms in cells]
+    sizes = [6 + 3 * len(atoms) for atoms in cells]
     starts = np.cumsum([0, *sizes[:-1]])
     n_observables = int(sum(sizes))
 
     def stress(cell: int, component: int) -> np.ndarray:
         vector = np.zeros(n_observables)
-        vector[starts[cell] + 1 + component] = 1.0
+        vector[starts[cell] + component] = 1.0
         return vector
 
     def mean_force_x(cell: int) -> np.ndarray:
         vector = np.zeros(n_observables)
         movers = np.flatnonzero(second_sublattice(cells[cell]))
-        vector[starts[cell] + 7 + 3 * movers] = 1.0 / len(movers)
+        vector[starts[cell] + 6 + 3 * movers] = 1.0 / len(movers)
         return vector
 
-    energy_per_atom = np.zeros(n_observables)
-    energy_per_atom[starts[0]] = 1.0 / len(cells[0])
     result = {
         "pressure": (stress(0, 0) + stress(0, 1) + stress(0, 2)) / 3,
-        "energy_per_atom": energy_per_atom,
         "c11": (stress(1, 0) - stress(2, 0)) / (2 * strain),
         "c12": (stress(1, 1) + stress(1, 2) - stress(2, 1) - stress(2, 2))
         / (4 * strain),
@@ -352,7 +343,7 @@ def elastic_rows(
     --------
     >>> rows = elastic_rows(SNAP(["W"], [0.5], twojmax=2), "W", "bcc", 3.18)
     >>> sorted(rows), rows["c11"][0].shape
-    (['c11', 'c12', 'c44', 'energy_per_atom', 'pressure'], (6,))
+    (['c11', 'c12', 'c44', 'pressure'], (6,))
     """
     cells = elastic_cells(element, lattice, a, strain)
     rows = descriptor.rows(cells, baseline=baseline)
@@ -388,7 +379,7 @@ def elastic_constraints(
     >>> A_eq, b_eq = elastic_constraints(SNAP(["W"], [0.5], twojmax=4),
     ...                                  reference)
     >>> A_eq.shape, float(b_eq[0])
-    ((5, 15), 0.0)
+    ((4, 15), 0.0)
     """
     rows = elastic_rows(
         descriptor,
@@ -415,17 +406,14 @@ def elastic_constraints(
 def _observed(calc: Calculator, atoms: Atoms) -> np.ndarray:
     atoms = atoms.copy()
     atoms.calc = calc
-    return np.concatenate(
-        [[atoms.get_potential_energy()], atoms.get_stress(), atoms.get_forces().ravel()]
-    )
+    return np.concatenate([atoms.get_stress(), atoms.get_forces().ravel()])
 
 
 def _observed_rows(rows, cells) -> tuple[np.ndarray, np.ndarray]:
-    """SNAP rows in the order of the observables (energy, stress, forces)."""
+    """SNAP rows in the order of the observables (stress, then forces)."""
     picks = []
     for index in range(len(cells)):
         mine = rows.structure == index
-        picks.append(np.flatnonzero(mine & (rows.kind == "energy")))
         stress = np.flatnonzero(mine & (rows.kind == "stress"))
         force = np.flatnonzero(mine & (rows.kind == "force"))
         picks.append(stress[np.argsort(rows.component[stress], kind="stable")])

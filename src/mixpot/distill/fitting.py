@@ -7,9 +7,9 @@ configurations is held out for the report.
 
 **Elastic constraint.** Fits to MD data alone get the lattice constant and
 the elastic constants badly wrong. ``elastic_constraint="exact"`` (the
-default) imposes zero stress at the expensive model's lattice constant, its
-energy per atom there and its C11, C12, C44 (with the internal-strain terms
-for diamond) as exact linear constraints of the POPS fit
+default) imposes zero stress at the expensive model's lattice constant and
+its C11, C12, C44 (with the internal-strain terms for diamond) as exact
+linear constraints of the POPS fit
 (:mod:`mixpot.distill.elastic_constraints`): every ensemble member keeps
 them. ``"soft"`` weights the homogeneous strain set instead: with
 ``strain_tolerance`` set, its weight is multiplied by
@@ -63,18 +63,23 @@ class FitSettings:
         error and 0.85 eV in the vacancy energy (benchmarks/README.md).
     holdout_fraction : float
         Share of MD and rattled configurations kept aside (default 0.2).
-    elastic_constraint : {"exact", "soft", "off"}
-        "exact" (default): zero stress at the expensive model's lattice
-        constant, its energy per atom there (the reference of formation and
-        solution energies) and its unrelaxed C11, C12, C44 as exact
-        constraints
+    elastic_constraint : {"exact", "soft", "off"} or None
+        None (default): "exact" for one element, "soft" for several (see
+        :meth:`elastic_mode`). "exact": zero stress at the expensive model's lattice
+        constant and its unrelaxed C11, C12, C44 as exact constraints
         (needs the expensive model's :class:`ElasticReference`). The
         default by measurement (``benchmarks/distill_elements.py``, W from
         W_2940 and SevenNet-0, Mo, Ta, Fe, Si): it keeps a and the Cij to
         round-off in the fit and in every POPS member, at +0–12% held-out
         force RMSE over no constraint, where "soft" misses SevenNet-0's C44
         by +29%, Ta's by −7% and W_2940's C12 by +7%. "soft": the
-        strain-set weighting below. "off": neither.
+        strain-set weighting below. "off": neither. Alloys default to
+        "soft": "exact" does not pin the bulk energy per atom, which every
+        solution energy is measured from (W–He from W_2940_He: He solution
+        energies 0.29–0.35 eV low with "exact", within 0.06 eV with "soft"
+        at a, Cij within 0.2%); constraining that energy exactly as well
+        made the covering bounds explode (force half-width 2.4e6 meV/Å):
+        near-crystal rows then lie almost in the constraints' span.
     strain_tolerance : float or None
         "soft" mode: target RMS energy error (eV/atom) on the strain set;
         None disables it. Default 2e-5 (0.02 meV/atom).
@@ -99,7 +104,7 @@ class FitSettings:
     stress_weight: float = 10.0
     atom_energy_weight: float = 1.0
     holdout_fraction: float = 0.2
-    elastic_constraint: str = "exact"
+    elastic_constraint: str | None = None
     strain_tolerance: float | None = 2e-5
     strain_weight_factor: float = 4.0
     max_strain_rounds: int = 10
@@ -126,7 +131,7 @@ class FitSettings:
                 "The 'holdout_fraction' parameter of FitSettings must be in "
                 f"[0, 1). Got {self.holdout_fraction}."
             )
-        if self.elastic_constraint not in ELASTIC_MODES:
+        if self.elastic_constraint not in (None, *ELASTIC_MODES):
             raise ValueError(
                 "The 'elastic_constraint' parameter of FitSettings must be one of "
                 f"{', '.join(ELASTIC_MODES)}. Got {self.elastic_constraint!r}."
@@ -141,6 +146,18 @@ class FitSettings:
                 "The 'strain_weight_factor' parameter of FitSettings must be "
                 f"> 1. Got {self.strain_weight_factor}."
             )
+
+    def elastic_mode(self, n_elements: int) -> str:
+        """Return the elastic constraint mode for ``n_elements`` elements.
+
+        Examples
+        --------
+        >>> FitSettings().elastic_mode(1), FitSettings().elastic_mode(2)
+        ('exact', 'soft')
+        """
+        if self.elastic_constraint is not None:
+            return self.elastic_constraint
+        return "exact" if n_elements == 1 else "soft"
 
 
 @dataclass
@@ -288,37 +305,16 @@ def fit_distilled(
     targets = train_rows.targets_from(train)
     base_weights = row_weights(train_rows, train, settings)
     strained = np.array([_is_strain(a) for a in train])[train_rows.structure]
-    if settings.elastic_constraint == "exact":
-        # The constraints fix the strain set's energies and stresses to second
-        # order in the strain. Kept, its rows would lie almost in the span of
-        # the constraints, and covering their third-order residuals inside
-        # the constraints' null space takes corrections so long that the
-        # bounds explode (W-He: force half-width 2.4e6 meV/Å, 314 without the
-        # energy constraint, 470 soft).
-        base_weights = np.where(strained, 0.0, base_weights)
-        logger.info(
-            "exact elastic constraints: %d strain-set rows left out (the "
-            "constraints fix them)",
-            int(strained.sum()),
-        )
     fit = DistilledFit(None, train, test, train_rows, None, train_weights=base_weights)
     fit.dropped = dropped_summary(
         train_rows.kind, targets, base_weights == 0, report_scale(train_rows)
     )
-    scale = report_scale(train_rows)
-    _log_dropped(
-        dropped_summary(
-            train_rows.kind[~strained],
-            targets[~strained],
-            (base_weights == 0)[~strained],
-            scale[~strained],
-        )
-    )
+    _log_dropped(fit.dropped)
     fit.elastic_reference, fit.constraints = _exact_constraints(
         descriptor, settings, elastic_reference, baseline
     )
     tolerance = settings.strain_tolerance
-    if settings.elastic_constraint != "soft":
+    if settings.elastic_mode(len(descriptor.elements)) != "soft":
         tolerance = None
     multiplier = 1.0
     for _ in range(settings.max_strain_rounds + 1):
@@ -371,7 +367,7 @@ def _log_dropped(dropped: dict) -> None:
 
 def _exact_constraints(descriptor, settings, reference, baseline):
     """Return the constraint rows of the "exact" mode, or (None, None)."""
-    if settings.elastic_constraint != "exact":
+    if settings.elastic_mode(len(descriptor.elements)) != "exact":
         return None, None
     if reference is None:
         raise ValueError(

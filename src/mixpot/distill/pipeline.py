@@ -312,7 +312,7 @@ def _elastic_reference(
     config: DistillConfig, calc: Calculator, out_dir: Path, sampled: Atoms
 ) -> ElasticReference | None:
     """Measure (or read) the expensive model's values for the exact constraints."""
-    if config.fit.elastic_constraint != "exact":
+    if config.fit.elastic_mode(len(config.recipe.elements)) != "exact":
         return None
     return cached_elastic_reference(
         calc,
