@@ -239,7 +239,8 @@ def main() -> None:
             ]
         )
         print(
-            f"{repeat}³ done, load {load_average()}: {json.dumps(results[repeat])}",
+            f"{'×'.join(map(str, REPEATS[repeat]))} done, load {load_average()}: "
+            f"{json.dumps(results[repeat])}",
             flush=True,
         )
     print(
