@@ -7,7 +7,8 @@ uncertainty, checks a frame against SevenNet-0 and writes a report folder.
 version on the SNAP that ships with LAMMPS.
 """
 
-from .pipeline import DemoSettings, projected_speedup, run_demo
+from .accuracy import projected_speedup
+from .pipeline import DemoSettings, run_demo
 from .quick import run_distill_demo, run_mixing_demo, run_pops_demo
 
 __all__ = [

@@ -46,39 +46,38 @@ def write_figures(out_dir: Path, config, distilled, accuracy: dict) -> list[str]
 def held_out_rows(fit) -> dict:
     """Held-out energy and force rows: labels, means, bounds and intervals.
 
-    Energies are per atom (meV/atom), forces in meV/Å; ``observed`` maps each
+    Energies are per atom (meV/atom), forces in meV/Å (the report's
+    :func:`~mixpot.distill.report.predict_rows`); ``observed`` maps each
     nominal coverage of :data:`LEVELS` to the share of rows inside the
     calibrated interval.
     """
-    regressor, rows = fit.potential.regressor, fit.test_rows
-    target = rows.targets_from(fit.test)
-    mean = rows.predict(fit.potential.coef)
-    lower, upper = regressor.predict_bounds(rows.X)
-    lower, upper = lower + rows.baseline, upper + rows.baseline
-    scale = np.ones(len(target))
-    per_atom = 1e3 / rows.n_atoms[rows.structure]
-    scale[rows.kind == "energy"] = per_atom[rows.kind == "energy"]
-    scale[rows.kind == "force"] = 1e3
+    from mixpot.distill.dropped import report_scale
+    from mixpot.distill.report import predict_rows
+
+    rows = fit.test_rows
+    regressor = fit.potential.regressor
+    predicted = predict_rows(fit.potential, rows, fit.test)
+    scale = report_scale(rows)
     out = {}
     for kind in ("energy", "force"):
         mask = rows.kind == kind
         if not mask.any():
             continue
+        target = predicted.target[mask]
         observed = {}
         for level in LEVELS:
             low, high = regressor.predict_interval(rows.X[mask], level)
-            low, high = low + rows.baseline[mask], high + rows.baseline[mask]
-            observed[level] = float(
-                np.mean((low <= target[mask]) & (target[mask] <= high))
-            )
-        inside = (lower[mask] <= target[mask]) & (target[mask] <= upper[mask])
+            low = (low + rows.baseline[mask]) * scale[mask]
+            high = (high + rows.baseline[mask]) * scale[mask]
+            observed[level] = float(np.mean((low <= target) & (target <= high)))
+        lower, upper = predicted.lower[mask], predicted.upper[mask]
         out[kind] = {
-            "target": target[mask] * scale[mask],
-            "mean": mean[mask] * scale[mask],
-            "lower": lower[mask] * scale[mask],
-            "upper": upper[mask] * scale[mask],
+            "target": target,
+            "mean": predicted.mean[mask],
+            "lower": lower,
+            "upper": upper,
             "observed": observed,
-            "bounds_coverage": float(inside.mean()),
+            "bounds_coverage": float(np.mean((lower <= target) & (target <= upper))),
         }
     return out
 

@@ -28,9 +28,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from mixpot.distill.recipes import DEFAULT_RECIPE
+
+from .accuracy import check_frame
+from .figures import write_figures
+from .summary import write_summary
 
 logger = logging.getLogger(__name__)
 
@@ -117,10 +119,6 @@ def run_demo(
     dict
         The numbers of ``summary.md`` (also in ``summary.json``).
     """
-    from .accuracy import check_frame
-    from .figures import write_figures
-    from .summary import write_summary
-
     settings = settings or DemoSettings()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -228,37 +226,7 @@ def _distillation_numbers(numbers: dict) -> dict:
     return {key: numbers[key] for key in keep if key in numbers}
 
 
-class _NoBar:
-    n = 0
-
-    def update(self, count: int) -> None:
-        self.n += count
-
-    def close(self) -> None:
-        pass
-
-
 def _progress_bar(total: int, description: str, progress: bool):
-    if not progress:
-        return _NoBar()
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=description, unit="step")
-
-
-def projected_speedup(
-    sizes, expensive_per_atom_s: float, cheap_per_atom_s: float, fixed_s: float
-) -> np.ndarray:
-    """Speedup of mixed MD over the expensive model alone at each size.
-
-    The expensive model alone costs ``expensive_per_atom_s · N``; a mixed
-    step costs the expensive cut-out and the region bookkeeping, which do
-    not grow with N (``fixed_s``), plus ``cheap_per_atom_s · N``.
-
-    Examples
-    --------
-    >>> projected_speedup([1000, 10**6], 0.01, 1e-4, 5.0).round(1).tolist()
-    [2.0, 95.2]
-    """
-    sizes = np.asarray(sizes, dtype=float)
-    return expensive_per_atom_s * sizes / (fixed_s + cheap_per_atom_s * sizes)
+    return tqdm(total=total, desc=description, unit="step", disable=not progress)
