@@ -309,3 +309,57 @@ def test_finished_run_continues_with_more_steps(cheap_npz, tmp_path, emt_models)
     rows = np.loadtxt(tmp_path / "parts" / "out" / "thermo.dat")[:, :7]
     expected = np.loadtxt(tmp_path / "whole" / "out" / "thermo.dat")[:, :7]
     np.testing.assert_array_equal(rows, expected)
+
+
+def test_multiple_time_step_resumes_bit_identical(cheap_npz, tmp_path, emt_models):
+    """A run with expensive_every = 2, resumed between two corrections.
+
+    The step-3 checkpoint lies between corrections: the resumed run ends
+    bit-identical to the uninterrupted one, and its frames carry the mixed
+    forces (here, with EMT on both sides, the correction is zero:
+    tests/mixing/test_multiple_time_step.py checks the kick).
+    """
+
+    def config_of(folder):
+        settings = w_vacancy_settings(
+            cheap_npz,
+            system={"lattice": "fcc", "element": "Cu", "lattice_constant": 3.6},
+            mixing={"mode": "force", "expensive_every": 2},
+            regions={"r_buff": 3.0},
+        )
+        return RunConfig.from_dict(settings, base=folder)
+
+    whole, resumed = kill_and_resume(config_of, tmp_path)
+    np.testing.assert_array_equal(resumed.atoms.positions, whole.atoms.positions)
+    np.testing.assert_array_equal(
+        resumed.atoms.get_momenta(), whole.atoms.get_momenta()
+    )
+    parts, uninterrupted = tmp_path / "parts" / "out", tmp_path / "whole" / "out"
+    name = "trajectory.extxyz"
+    assert (parts / name).read_bytes() == (uninterrupted / name).read_bytes()
+    rows = np.loadtxt(parts / "thermo.dat")  # expensive time at steps 0, 2, 4, 6
+    assert [row[7] > 0 for row in rows] == [True, False] * 3 + [True]
+    frame = read(uninterrupted / name, -1)  # step 6: an expensive step
+    calc = whole.atoms.calc
+    np.testing.assert_allclose(  # extxyz keeps 8 digits
+        frame.get_forces(), calc.results["mixed_forces"], atol=1e-7
+    )
+
+
+@pytest.mark.parametrize(
+    ("sections", "match"),
+    [
+        ({"mixing": {"expensive_every": 0}}, r"\[mixing\] must be an integer >= 1"),
+        ({"mixing": {"expensive_every": 2.5}}, r"\[mixing\] must be an integer"),
+        (
+            {"mixing": {"expensive_every": 2}, "dynamics": {"integrator": "fire"}},
+            "needs an MD integrator",
+        ),
+    ],
+)
+def test_bad_expensive_every_is_a_config_error(cheap_npz, tmp_path, sections, match):
+    settings = w_vacancy_settings(cheap_npz)
+    for name, values in sections.items():
+        settings[name].update(values)
+    with pytest.raises(ValueError, match=match):
+        validate(RunConfig.from_dict(settings, base=tmp_path))

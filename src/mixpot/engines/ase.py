@@ -6,6 +6,10 @@ integrator itself, so that it controls what happens between steps:
 
 * the regions are rebuilt after every ``n_every``-th step (hysteresis
   memory: the previous state; elapsed time: ``n_every`` time steps);
+* with ``[mixing] expensive_every = k > 1`` the calculator is a
+  :class:`~mixpot.mixing.MultipleTimeStep`: the expensive correction every
+  k steps as a k-fold kick (frames and thermo rows report the mixed forces
+  and energy; between corrections with the last correction);
 * thermo rows, trajectory frames and checkpoints are written every k steps
   (:mod:`mixpot.run.output`, :mod:`mixpot.run.checkpoint`);
 * ``on_step(step, calc)`` is called after each step (the CLI's progress bar).
@@ -29,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 from ase import Atoms
 
-from mixpot.mixing import MixedCalculator
+from mixpot.mixing import MixedCalculator, MultipleTimeStep
 from mixpot.run import build
 from mixpot.run.checkpoint import Checkpoint, CheckpointError, config_digest
 from mixpot.run.checkpoint import read_if_present as read_checkpoint
@@ -46,7 +50,7 @@ from .integrators import (
 
 logger = logging.getLogger(__name__)
 
-StepCallback = Callable[[int, MixedCalculator], None]
+StepCallback = Callable[[int, MixedCalculator | MultipleTimeStep], None]
 
 
 @dataclass(frozen=True)
@@ -74,11 +78,15 @@ class RunResult:
     resumed_from: int | None = None
 
 
-def build_calculator(config: RunConfig) -> MixedCalculator:
-    """Build the MixedCalculator of a (validated) configuration."""
+def build_calculator(config: RunConfig) -> MixedCalculator | MultipleTimeStep:
+    """Build the calculator of a (validated) configuration.
+
+    A MixedCalculator, wrapped in a MultipleTimeStep for ``expensive_every``
+    above 1.
+    """
     expensive = build.expensive_calculator_for(config)
     cheap = build.cheap_calculator_for(config)
-    return MixedCalculator(
+    mixed = MixedCalculator(
         expensive,
         cheap,
         config.regions,
@@ -86,6 +94,8 @@ def build_calculator(config: RunConfig) -> MixedCalculator:
         min_gap=config.mixing.min_gap,
         vacuum=config.mixing.vacuum,
     )
+    every = config.mixing.expensive_every
+    return mixed if every == 1 else MultipleTimeStep(mixed, every)
 
 
 def run(
@@ -231,7 +241,10 @@ class _Loop:
             cell=self.atoms.cell.array.copy(),
             region=self.calc.state,
             rng_state=self.rng.bit_generator.state,
-            integrator=integrator_state(self.dynamics, self.config.dynamics),
+            integrator={
+                **integrator_state(self.dynamics, self.config.dynamics),
+                **_calculator_memory(self.calc),
+            },
             files=self.out.sizes(),
             config_digest=self.digest,
             finished=finished,
@@ -287,12 +300,24 @@ def _frame(out, config, atoms, calc, step) -> None:
 
 
 def _results(atoms, calc) -> dict:
-    """Return the results at the current positions (computed if needed)."""
+    """Return the results at the current positions (computed if needed).
+
+    The mixed forces: with multiple time stepping ``forces`` is the
+    integrator's (a k-fold kick at the expensive steps).
+    """
     atoms.get_forces()
-    return calc.results
+    results = calc.results
+    if "mixed_forces" in results:
+        results = {**results, "forces": results["mixed_forces"]}
+    return results
 
 
-def _restore(atoms: Atoms, calc: MixedCalculator, rng, checkpoint: Checkpoint) -> None:
+def _calculator_memory(calc) -> dict[str, np.ndarray]:
+    """Return the calculator's own checkpoint state (multiple time stepping)."""
+    return calc.memory() if isinstance(calc, MultipleTimeStep) else {}
+
+
+def _restore(atoms: Atoms, calc, rng, checkpoint: Checkpoint) -> None:
     if checkpoint.positions.shape != atoms.positions.shape:
         raise CheckpointError(
             f"The checkpoint holds {len(checkpoint.positions)} atoms; the "
@@ -304,6 +329,8 @@ def _restore(atoms: Atoms, calc: MixedCalculator, rng, checkpoint: Checkpoint) -
     if checkpoint.rng_state is not None:
         rng.bit_generator.state = checkpoint.rng_state
     calc.fix_regions(checkpoint.region)
+    if isinstance(calc, MultipleTimeStep):
+        calc.restore(checkpoint.integrator)
 
 
 def dry_run(config: RunConfig) -> dict:
@@ -318,11 +345,13 @@ def dry_run(config: RunConfig) -> dict:
     dict
         ``n_atoms``, ``n_expensive``, ``n_cheap``, ``n_core`` (λ = 1),
         ``n_blend`` (0 < λ < 1), ``r_buff`` (Å), ``time_expensive`` and
-        ``time_cheap`` (s per step), ``seconds_per_step`` and
-        ``estimated_seconds`` for all steps.
+        ``time_cheap`` (s per step; the expensive one at an expensive
+        step), ``seconds_per_step`` (averaged over ``expensive_every``
+        steps) and ``estimated_seconds`` for all steps.
     """
     atoms = validate(config)
-    calc = build_calculator(config)
+    built = build_calculator(config)
+    calc = built.mixed if isinstance(built, MultipleTimeStep) else built
     atoms.calc = calc
     state = calc.update_regions(atoms)
     atoms.get_forces()
@@ -330,6 +359,9 @@ def dry_run(config: RunConfig) -> dict:
     start = time.perf_counter()
     atoms.get_forces()
     seconds = time.perf_counter() - start
+    # With multiple time stepping, one expensive call per expensive_every steps.
+    every = config.mixing.expensive_every
+    seconds_per_step = seconds - (1 - 1 / every) * calc.results["time_expensive"]
     weights = state.weights
     return {
         "n_atoms": len(atoms),
@@ -340,6 +372,6 @@ def dry_run(config: RunConfig) -> dict:
         "r_buff": calc.regions.r_buff,
         "time_expensive": float(calc.results["time_expensive"]),
         "time_cheap": float(calc.results["time_cheap"]),
-        "seconds_per_step": seconds,
-        "estimated_seconds": seconds * config.dynamics.steps,
+        "seconds_per_step": seconds_per_step,
+        "estimated_seconds": seconds_per_step * config.dynamics.steps,
     }

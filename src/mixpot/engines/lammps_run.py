@@ -114,6 +114,13 @@ def _check_engine(config: RunConfig) -> None:
             f"{list(INTEGRATORS)} with --engine lammps. Got {integrator!r} (use "
             "'fire' for a relaxation, or the ASE engine)."
         )
+    if config.mixing.expensive_every != 1:
+        raise ConfigError(
+            "The 'expensive_every' parameter of [mixing] must be 1 with --engine "
+            "lammps (it evaluates the expensive correction every step). Got "
+            f"{config.mixing.expensive_every}: use the ASE engine for multiple "
+            "time stepping."
+        )
 
 
 def _checkpoint_state(folder: Path, digest: str, comm) -> dict | None:

@@ -7,7 +7,8 @@ weights λ and the atom sets each potential must see; :class:`MixedCalculator`
 evaluates each potential on its own set and mixes forces ("force") or
 per-atom energies ("energy", conservative, through the λ-weighted providers
 of :func:`mixpot.models.weighted_provider`); :func:`reference_energy` is the
-matching reference for defect energies.
+matching reference for defect energies; :class:`MultipleTimeStep` evaluates
+the expensive correction only every k steps (impulse r-RESPA).
 """
 
 from .calculator import MixedCalculator
@@ -19,6 +20,7 @@ from .criteria import (
     register_criterion,
 )
 from .energetics import reference_energy
+from .multiple_time_step import MultipleTimeStep
 from .regions import Regions, RegionState
 from .thermostat import BlendLangevin
 
@@ -27,6 +29,7 @@ __all__ = [
     "Coordination",
     "CoordinationNumber",
     "MixedCalculator",
+    "MultipleTimeStep",
     "RegionState",
     "Regions",
     "Uncertainty",

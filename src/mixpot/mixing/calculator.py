@@ -329,6 +329,44 @@ class MixedCalculator(Calculator):
             return Carved(sub, np.asarray(indices), atoms.pbc.copy())
         return carve(atoms, indices, self.min_gap, self.vacuum)
 
+    def correction(self, atoms: Atoms, cheap_forces: np.ndarray) -> dict:
+        """Return the expensive correction to the cheap potential on the whole system.
+
+        ``F_mixed = cheap_forces + correction["forces"]`` (and the same for
+        the energy in energy mode), for the current regions: energy mode
+        ``Σ λ E^exp − Σ λ E^cheap`` on the cut-out, force mode
+        ``λ (F^exp − F^cheap)`` on the expensive set. What
+        :class:`~mixpot.mixing.MultipleTimeStep` applies every k steps.
+
+        Parameters
+        ----------
+        atoms : ase.Atoms
+        cheap_forces : ndarray of shape (n_atoms, 3)
+            The cheap potential's forces on the whole system (eV/Å).
+
+        Returns
+        -------
+        dict
+            ``forces`` (n_atoms, 3), ``energy`` (eV; 0.0 in force mode),
+            ``time_expensive``, ``time_cheap`` (s).
+        """
+        if self.state is None:
+            self.update_regions(atoms)
+        if self.mode == "energy":
+            return self._energy_correction(atoms, self.state)
+        state = self.state
+        forces = np.zeros((len(atoms), 3))
+        start = time.perf_counter()
+        if state.n_expensive:
+            part, f_exp = self._forces_on(self.expensive, atoms, state.expensive_atoms)
+            forces[part] = state.weights[part, None] * (f_exp - cheap_forces[part])
+        return {
+            "forces": forces,
+            "energy": 0.0,
+            "time_expensive": time.perf_counter() - start,
+            "time_cheap": 0.0,
+        }
+
     def _mix_energies(self, atoms: Atoms, state: RegionState) -> dict:
         """Cheap on everything, plus Σ λ E^exp − Σ λ E^cheap on the cut-out."""
         start = time.perf_counter()
@@ -338,35 +376,50 @@ class MixedCalculator(Calculator):
         forces = whole.get_forces().copy()
         periodic = bool(atoms.pbc.all())
         stress = whole.get_stress(voigt=True).copy() if periodic else None
-        time_expensive, time_cheap = 0.0, time.perf_counter() - start
-        if state.n_expensive:
-            piece = self._cut_out(atoms, state.expensive_atoms)
-            weights = state.weights[piece.indices]
-            start = time.perf_counter()
-            expensive = self.weighted_expensive.weighted(piece.atoms, weights)
-            middle = time.perf_counter()
-            cheap = self.weighted_cheap.weighted(piece.atoms, weights)
-            time_expensive = middle - start
-            time_cheap += time.perf_counter() - middle
-            energy += expensive.energy - cheap.energy
-            forces[piece.indices] += expensive.forces - cheap.forces
-            if periodic:
-                stress = _add_stress(
-                    stress, piece, expensive, cheap, atoms.get_volume()
-                )
+        time_cheap = time.perf_counter() - start
+        correction = self._energy_correction(atoms, state, stress)
         results = {
-            "energy": energy,
-            "free_energy": energy,
-            "forces": forces,
+            "energy": energy + correction["energy"],
+            "free_energy": energy + correction["energy"],
+            "forces": forces + correction["forces"],
             "lambda": state.weights.copy(),
             "n_expensive": state.n_expensive,
             "n_cheap": len(atoms),
-            "time_expensive": time_expensive,
-            "time_cheap": time_cheap,
+            "time_expensive": correction["time_expensive"],
+            "time_cheap": time_cheap + correction["time_cheap"],
         }
-        if stress is not None:
-            results["stress"] = stress
+        if correction["stress"] is not None:
+            results["stress"] = correction["stress"]
         return results
+
+    def _energy_correction(
+        self, atoms: Atoms, state: RegionState, stress: np.ndarray | None = None
+    ) -> dict:
+        """Return Σ λ E^exp − Σ λ E^cheap on the cut-out (and ``stress`` + its term)."""
+        correction = {
+            "energy": 0.0,
+            "forces": np.zeros((len(atoms), 3)),
+            "stress": stress,
+            "time_expensive": 0.0,
+            "time_cheap": 0.0,
+        }
+        if not state.n_expensive:
+            return correction
+        piece = self._cut_out(atoms, state.expensive_atoms)
+        weights = state.weights[piece.indices]
+        start = time.perf_counter()
+        expensive = self.weighted_expensive.weighted(piece.atoms, weights)
+        middle = time.perf_counter()
+        cheap = self.weighted_cheap.weighted(piece.atoms, weights)
+        correction["time_expensive"] = middle - start
+        correction["time_cheap"] = time.perf_counter() - middle
+        correction["energy"] = expensive.energy - cheap.energy
+        correction["forces"][piece.indices] = expensive.forces - cheap.forces
+        if stress is not None:
+            correction["stress"] = _add_stress(
+                stress, piece, expensive, cheap, atoms.get_volume()
+            )
+        return correction
 
 
 def _linear_potential_of(calc) -> LinearPotential | None:

@@ -102,11 +102,17 @@ class CheapSection(PotentialSection):
 
 @dataclass(frozen=True)
 class MixingSection:
-    """How the potentials are mixed (see :class:`mixpot.mixing.MixedCalculator`)."""
+    """How the potentials are mixed (see :class:`mixpot.mixing.MixedCalculator`).
+
+    ``expensive_every = k > 1`` evaluates the expensive correction every k
+    steps only, applied k times as strong (impulse multiple time stepping:
+    :class:`mixpot.mixing.MultipleTimeStep`; ASE engine, nve and langevin).
+    """
 
     mode: str = "energy"
     min_gap: float = 6.0
     vacuum: float = 6.0
+    expensive_every: int = 1
 
 
 @dataclass(frozen=True)

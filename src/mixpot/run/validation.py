@@ -62,6 +62,10 @@ def validate(config: RunConfig) -> Atoms:
     return atoms
 
 
+#: Integrators with which impulse multiple time stepping is exact r-RESPA.
+MULTIPLE_TIME_STEP_INTEGRATORS = ("nve", "langevin")
+
+
 def _check_settings(config: RunConfig) -> None:
     system, mixing, dynamics, output = (
         config.system,
@@ -89,6 +93,7 @@ def _check_settings(config: RunConfig) -> None:
     _positive("mixing", "min_gap", mixing.min_gap)
     _at_least("mixing", "vacuum", mixing.vacuum, 0.0)
     _check_dynamics(dynamics, mixing.mode)
+    _check_expensive_every(mixing, dynamics)
     for key in ("trajectory_every", "thermo_every", "checkpoint_every"):
         _at_least("output", key, getattr(output, key), 0)
     _check_expensive(config)
@@ -117,6 +122,22 @@ def _check_dynamics(dynamics: DynamicsSection, mode: str) -> None:
         )
     for key in ("friction_per_fs", "taut_fs", "taup_fs", "compressibility_per_GPa"):
         _positive("dynamics", key, getattr(dynamics, key))
+
+
+def _check_expensive_every(mixing, dynamics: DynamicsSection) -> None:
+    every = mixing.expensive_every
+    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        raise ConfigError(
+            "The 'expensive_every' parameter of [mixing] must be an integer "
+            f">= 1 (steps per expensive correction). Got {every!r}."
+        )
+    if every > 1 and dynamics.integrator not in MULTIPLE_TIME_STEP_INTEGRATORS:
+        raise ConfigError(
+            f"The 'expensive_every' parameter of [mixing] is {every}, which "
+            f"needs an MD integrator with one force call per step "
+            f"({', '.join(MULTIPLE_TIME_STEP_INTEGRATORS)}); got integrator = "
+            f"{dynamics.integrator!r}. Use expensive_every = 1 for it."
+        )
 
 
 def _check_expensive(config: RunConfig) -> None:
