@@ -3,8 +3,8 @@
 ``mixpot demo`` runs it with SevenNet-0 (minutes); here the SNAP shipped
 with LAMMPS stands in (force mode, two cutoffs of buffer), on a small box,
 so that every stage runs: distillation, mixed MD of a crowdion with
-uncertainty regions, the check of a saved frame, plots and summary, and a
-rerun that reuses what is there.
+uncertainty regions (the expensive correction every 2 steps), the check of
+a saved frame, plots and summary, and a rerun that reuses what is there.
 """
 
 import json
@@ -20,6 +20,7 @@ SMALL = DemoSettings(
     r_buff=9.7,
     repeat=5,
     steps=4,
+    expensive_every=2,
     n_every=2,
     trajectory_every=2,
     recipe={
@@ -66,6 +67,12 @@ def test_uncertainty_region_covers_the_crowdion(demo):
     # Two cutoffs of buffer make the core exact; the saved frame's forces
     # carry extxyz's ~8 significant digits (1e-5 meV/Å on 1 eV/Å).
     assert core["mixed"] < 1e-3 < 10.0 < core["cheap"]
+
+
+def test_saved_frames_must_be_expensive_steps():
+    """The frame check needs exact mixed forces: frames at expensive steps."""
+    with pytest.raises(ValueError, match="multiple of expensive_every"):
+        DemoSettings(expensive_every=5, trajectory_every=4)
 
 
 def test_rerun_reuses_the_results(demo):

@@ -25,6 +25,10 @@ from mixpot.run.output import TRAJECTORY
 LEVELS = (0.5, 0.68, 0.8, 0.9, 0.95, 0.99)
 
 
+#: Half-width (Å) of the λ maps around the defect.
+ZOOM = 12.0
+
+
 def write_figures(out_dir: Path, config, distilled, accuracy: dict) -> list[str]:
     """Write every plot into ``out_dir``; return their file names."""
     import matplotlib
@@ -131,40 +135,55 @@ def _calibration(out_dir: Path, held_out: dict) -> str:
     return _save(figure, out_dir, "calibration.png")
 
 
-def _lambda_over_time(out_dir: Path, frames, n_panels: int = 4) -> str:
-    """λ of the atoms within 1.5 Å of the (1-10) plane through the defect."""
+def _lambda_over_time(out_dir: Path, frames, n_panels: int = 5) -> str:
+    """λ on the (1-10) plane through the defect, and the core's path, over time.
+
+    Top: the atoms within 1.5 Å of the plane through the first frame's core,
+    within ``ZOOM`` Å of it, coloured by λ. Bottom: the distance of the λ = 1
+    centroid from where it started.
+    """
     import matplotlib.pyplot as plt
 
-    from .accuracy import core_centroid
+    from .accuracy import core_centroid, defect_path
 
     chosen = np.unique(np.linspace(0, len(frames) - 1, n_panels).round().astype(int))
-    figure, axes = plt.subplots(
-        1, len(chosen), figsize=(3.4 * len(chosen), 3.6), squeeze=False
-    )
+    figure = plt.figure(figsize=(2.6 * len(chosen) + 1.0, 5.6), layout="constrained")
+    top, bottom = figure.subfigures(2, 1, height_ratios=[1.3, 1.0])
+    axes = top.subplots(1, len(chosen), sharex=True, sharey=True, squeeze=False)[0]
     normal = np.array([1.0, -1.0, 0.0]) / np.sqrt(2)
     along = np.ones(3) / np.sqrt(3)
     across = np.cross(normal, along)
     centre = core_centroid(frames[0])
     if centre is None:
         centre = frames[0].cell.sum(axis=0) / 2
-    for ax, index in zip(axes[0], chosen, strict=True):
+    for ax, index in zip(axes, chosen, strict=True):
         frame = frames[index]
         offsets = _offsets(frame, centre)
-        near = np.abs(offsets @ normal) < 1.5
+        x, y = offsets @ along, offsets @ across
+        in_view = (np.abs(x) < ZOOM) & (np.abs(y) < ZOOM)
+        near = (np.abs(offsets @ normal) < 1.5) & in_view
         points = ax.scatter(
-            offsets[near] @ along,
-            offsets[near] @ across,
+            x[near],
+            y[near],
             c=frame.arrays["lambda"][near],
             cmap="viridis",
             vmin=0,
             vmax=1,
-            s=14,
+            s=36,
+            edgecolors="k",
+            linewidths=0.3,
         )
-        ax.set_title(f"t = {frame.info['time_fs']:.0f} fs")
+        ax.set_title(f"t = {frame.info['time_fs']:.0f} fs", fontsize=10)
         ax.set_xlabel("along [111] (Å)")
         ax.set_aspect("equal")
-    axes[0][0].set_ylabel("across (Å)")
-    figure.colorbar(points, ax=list(axes[0]), label="λ", shrink=0.8)
+    axes[0].set_ylabel("across (Å)")
+    top.colorbar(points, ax=list(axes), label="λ", shrink=0.9)
+    path = defect_path(frames)
+    ax = bottom.subplots()
+    ax.plot(path["time_fs"], path["displacement_A"], "o-", ms=4)
+    ax.set_xlabel("time (fs)")
+    ax.set_ylabel("λ = 1 centroid from start (Å)")
+    ax.grid(alpha=0.3)
     return _save(figure, out_dir, "lambda_over_time.png")
 
 
@@ -204,6 +223,13 @@ def _speedup(out_dir: Path, accuracy: dict) -> str:
     figure, ax = plt.subplots(figsize=(5.2, 4.0))
     ax.loglog(sizes[:1], speedup[:1], "o", label="this run (model costs)")
     ax.loglog(sizes, speedup, "--", label="projected: cut-out flat, cheap ∝ N")
+    if "speedup_expensive_every_step" in projection:
+        ax.loglog(
+            sizes,
+            projection["speedup_expensive_every_step"],
+            ":",
+            label="the same, expensive model every step",
+        )
     ax.set_xlabel("atoms")
     ax.set_ylabel("speedup over the expensive model alone")
     ax.legend(fontsize=8)
