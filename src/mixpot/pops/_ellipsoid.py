@@ -171,9 +171,7 @@ def covering_ratio(
     return ratio_n
 
 
-def half_width(
-    target: TargetPosterior, Xc_np: np.ndarray, radius=None
-) -> np.ndarray:
+def half_width(target: TargetPosterior, Xc_np: np.ndarray, radius=None) -> np.ndarray:
     """``k √((x − x̄)ᵀ C (x − x̄))``: the exact half-width of the bounds.
 
     ``radius`` (one ``k`` per row, or one for all) replaces the pooled ``k``.

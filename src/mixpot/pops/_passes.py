@@ -111,9 +111,7 @@ def fit_posteriors(
         chunks, targets, factors.x_mean, mode_threshold, fused
     )
     if kind == "ellipsoid":
-        radii = _find_radius(
-            chunks, targets, factors.x_mean, fused, moments, n_strata
-        )
+        radii = _find_radius(chunks, targets, factors.x_mean, fused, moments, n_strata)
         if fused:
             _scores_from_passes(
                 targets, moments, radii, std_components, centring, n_strata

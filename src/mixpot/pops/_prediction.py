@@ -311,7 +311,7 @@ class PosteriorPredictions:
 
 
 def _quantile_per_row(target, coverage: float, code_n, n_rows: int) -> np.ndarray:
-    """The conformal quantile of each row's stratum (pooled without codes)."""
+    """Return the conformal quantile of each row's stratum (pooled without codes)."""
     if code_n is None:
         return np.full(n_rows, _conformal.quantile_at(target.quantiles(None), coverage))
     per_stratum = np.array(
