@@ -192,3 +192,20 @@ def test_std_with_strata_is_the_uniform_law_of_the_strata_ellipsoid(runge):
     lower, upper = model.predict_bounds(X, strata=strata)
     n_modes = model.n_modes_
     np.testing.assert_allclose(std * np.sqrt(n_modes + 2), (upper - lower) / 2)
+
+
+def test_strata_below_the_minimum_rows_take_the_pooled_radius(runge):
+    """A stratum with fewer than min_stratum_rows rows of weight > 0 takes
+    the pooled k (its few ratios say little about new rows); with a minimum
+    of 1 it gets the largest ratio of its own rows.
+    """
+    X, y = runge
+    strata = np.where(np.arange(len(y)) < 40, "few", "many")
+    default = POPSRegressor().fit(X, y, strata=strata).posteriors_[0]
+    own = POPSRegressor(min_stratum_rows=1).fit(X, y, strata=strata)
+    few = list(own.strata_).index("few")
+    assert default.stratum_radii[few] == default.radius
+    assert own.posteriors_[0].stratum_radii[few] < default.radius
+    np.testing.assert_array_equal(
+        default.stratum_radii[1 - few], own.posteriors_[0].stratum_radii[1 - few]
+    )

@@ -72,17 +72,23 @@ class EllipsoidRadius:
     """Pass 3 of the ellipsoid: the covering factor ``k`` over all chunks.
 
     With ``n_strata`` > 0 it also finds each stratum's ``k_s`` from the
-    stratum codes (0 … n_strata − 1) of the rows.
+    stratum codes (0 … n_strata − 1) of the rows; a stratum with fewer than
+    ``min_rows`` rows of weight > 0 takes the pooled ``k``.
     """
 
     def __init__(
-        self, target: TargetPosterior, keep_rows: bool, n_strata: int = 0
+        self,
+        target: TargetPosterior,
+        keep_rows: bool,
+        n_strata: int = 0,
+        min_rows: int = 1,
     ) -> None:
         self.target = target
         self._form = TriangularForm(target)
         self._k2 = 0.0
         self._k2_s = np.zeros(n_strata)
-        self._weighted_s = np.zeros(n_strata, dtype=bool)
+        self._rows_s = np.zeros(n_strata, dtype=np.int64)
+        self._min_rows = min_rows
         self.keep_rows = keep_rows
         self.residuals: list[np.ndarray] = []
         self.forms: list[np.ndarray] = []
@@ -125,21 +131,22 @@ class EllipsoidRadius:
             self._k2 = max(self._k2, float(ratio.max()))
         if len(self._k2_s) and len(ratio):
             np.maximum.at(self._k2_s, code_n[used], ratio)
-            self._weighted_s[code_n[used]] = True
+            self._rows_s += np.bincount(code_n[used], minlength=len(self._rows_s))
 
     def finish(self) -> None:
         """Store ``k`` (and each ``k_s``) on the target, 1e-9 wider.
 
         The widening covers the round-off of predicting the row that sets
         ``k`` (its bound equals its target exactly) and changes no width
-        visibly. A stratum without any row of weight > 0 has nothing to be
-        covered by; it takes the pooled ``k``.
+        visibly. A stratum with fewer than ``min_rows`` rows of weight > 0
+        (none, say) takes the pooled ``k``: the largest of its few ratios
+        would promise little for new rows.
         """
         widen = 1.0 + RADIUS_MARGIN
         self.target.radius = float(np.sqrt(self._k2)) * widen
         if len(self._k2_s):
             radii = np.sqrt(self._k2_s) * widen
-            radii[~self._weighted_s] = self.target.radius
+            radii[self._rows_s < self._min_rows] = self.target.radius
             self.target.stratum_radii = radii
 
 

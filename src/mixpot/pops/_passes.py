@@ -52,12 +52,14 @@ def fit_posteriors(
     std_components: tuple[str, ...],
     group_chunks: ChunkSource | None = None,
     n_strata: int = 0,
+    min_stratum_rows: int = 1,
 ) -> tuple[list[TargetPosterior], np.ndarray, int]:
     """Run the passes; return one posterior per target and the X mean.
 
     ``group_chunks``, when given, yields ``(X, y, w, groups)`` chunks holding
     whole groups, for leave-one-group-out scores. ``n_strata`` > 0: chunks
-    end with stratum codes (see the module docstring).
+    end with stratum codes (see the module docstring); strata with fewer
+    than ``min_stratum_rows`` rows of weight > 0 take the pooled ``k``.
     """
     factors, n_rows = factorise(chunks, n_features, n_targets)
     variance_k = (
@@ -111,7 +113,15 @@ def fit_posteriors(
         chunks, targets, factors.x_mean, mode_threshold, fused
     )
     if kind == "ellipsoid":
-        radii = _find_radius(chunks, targets, factors.x_mean, fused, moments, n_strata)
+        radii = _find_radius(
+            chunks,
+            targets,
+            factors.x_mean,
+            fused,
+            moments,
+            n_strata,
+            min_stratum_rows,
+        )
         if fused:
             _scores_from_passes(
                 targets, moments, radii, std_components, centring, n_strata
@@ -158,8 +168,12 @@ def _find_radius(
     keep_rows: bool,
     moments: list[SecondMoment],
     n_strata: int = 0,
+    min_stratum_rows: int = 1,
 ) -> list[EllipsoidRadius]:
-    radii = [EllipsoidRadius(target, keep_rows, n_strata) for target in targets]
+    radii = [
+        EllipsoidRadius(target, keep_rows, n_strata, min_stratum_rows)
+        for target in targets
+    ]
     for index, item in enumerate(chunks()):
         X_np, y_nk, w_n = item[:3]
         code_n = item[-1] if n_strata else None

@@ -117,6 +117,7 @@ def check_estimator_params(estimator, posteriors: tuple, components: tuple) -> N
         check_param(owner, name, getattr(estimator, name), "non-negative")
     for name in ("alpha_init", "lambda_init"):
         check_param(owner, name, getattr(estimator, name), "optional-positive")
+    check_param(owner, "min_stratum_rows", estimator.min_stratum_rows, "positive-int")
     if estimator.chunk_size is not None:
         check_param(owner, "chunk_size", estimator.chunk_size, "positive-int")
     chosen = estimator.std_components

@@ -93,6 +93,16 @@ class POPSRegressor(PosteriorPredictions, RegressorMixin, BaseEstimator):
         Evidence-maximisation settings, as in ``BayesianRidge``.
     chunk_size : int or None, default=None
         Rows per chunk of an in-memory fit; None picks about 16 MB per chunk.
+    min_stratum_rows : int > 0, default=99
+        With ``fit(..., strata=...)``, a stratum needs at least this many
+        rows of weight > 0 for a covering factor ``k_s`` of its own; smaller
+        strata take the pooled ``k``. The largest ratio among n exchangeable
+        rows covers a new one with probability n / (n + 1): 99 rows are what
+        a held-out coverage of 0.99 needs. (Measured: in the distillation's
+        fits of W and Si the ~80 total-energy rows, most of them strain
+        cells, gave a ``k_s`` that left 1 of 5 held-out energies outside.)
+        The conformal quantiles need no such floor: their finite-sample rank
+        already accounts for n (infinite when n is too small).
 
     Attributes
     ----------
@@ -148,6 +158,7 @@ class POPSRegressor(PosteriorPredictions, RegressorMixin, BaseEstimator):
         alpha_init: float | None = None,
         lambda_init: float | None = None,
         chunk_size: int | None = None,
+        min_stratum_rows: int = 99,
     ) -> None:
         self.fit_intercept = fit_intercept
         self.posterior = posterior
@@ -164,6 +175,7 @@ class POPSRegressor(PosteriorPredictions, RegressorMixin, BaseEstimator):
         self.alpha_init = alpha_init
         self.lambda_init = lambda_init
         self.chunk_size = chunk_size
+        self.min_stratum_rows = min_stratum_rows
 
     # ------------------------------------------------------------------ fit
     def fit(
@@ -211,11 +223,13 @@ class POPSRegressor(PosteriorPredictions, RegressorMixin, BaseEstimator):
             posterior's shape (the ellipsoid's C, the box) is still learnt
             from all rows, but each stratum s gets its own covering factor
             ``k_s`` (the smallest that covers its own rows of weight > 0, so
-            every training row stays inside its own stratum's bounds) and its
-            own leave-one-out quantiles, from its own rows scored with the σ
-            of ``k_s``. Rows of one kind with large ``|e_i| / σ(x_i)`` (total
-            energies, say) then no longer widen the bounds and intervals of
-            another (forces). Predict with the new rows' labels
+            every training row stays inside its own stratum's bounds; strata
+            with fewer than ``min_stratum_rows`` such rows take the pooled
+            ``k``) and its own leave-one-out quantiles, from its own rows
+            scored with the σ of ``k_s``. Rows of one kind with large
+            ``|e_i| / σ(x_i)`` (per-atom energies, say) then no longer widen
+            the bounds and intervals of another (forces). Predict with the
+            new rows' labels
             (``strata=`` of :meth:`predict_bounds`, :meth:`predict_interval`,
             :meth:`predict`); without labels the model answers exactly as a
             fit without strata (the pooled ``k`` is the largest ``k_s``).
@@ -350,6 +364,7 @@ class POPSRegressor(PosteriorPredictions, RegressorMixin, BaseEstimator):
             std_components=tuple(self.std_components),
             group_chunks=by_group,
             n_strata=0 if labels is None else len(labels),
+            min_stratum_rows=self.min_stratum_rows,
         )
         self._set_fitted(targets, x_mean_p, y_ndim, limit, labels)
         logger.info("fitted %d rows, %d features", n_rows, n_features)
