@@ -121,7 +121,8 @@ def markdown_lines(scores: dict[str, dict]) -> list[str]:
         "",
         "Covering bounds (POPS `predict_bounds`) and the calibrated 95% "
         "interval (`predict_interval`, leave-one-configuration-out), "
-        "calibrated per row kind (a kind with fewer than 99 training rows "
+        "calibrated per row kind (a kind with fewer than `min_stratum_rows`, "
+        "default 99, training rows "
         "takes the pooled covering factor): share "
         "of held-out labels inside and mean half-width ÷ RMSE; Spearman rank "
         "correlation of |error| and σ (per configuration for energies, per "
