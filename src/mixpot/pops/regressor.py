@@ -50,7 +50,9 @@ class POPSRegressor(PosteriorPredictions, RegressorMixin, BaseEstimator):
     their principal axes), so every training point lies inside its own
     :meth:`predict_bounds` (Swinburne & Perez 2025). :meth:`predict_interval`
     adds intervals calibrated to a chosen coverage by leave-one-out scores,
-    and ``fit(..., constraints=(A_eq, b_eq))`` keeps linear constraints
+    ``fit(..., strata=labels)`` calibrates the covering factor and those
+    scores per stratum (per row kind: energy, force, stress), and
+    ``fit(..., constraints=(A_eq, b_eq))`` keeps linear constraints
     exactly. The fit takes one Gram pass where that is accurate and a
     streaming Householder QR where the conditioning needs it (condition
     numbers of 1e12 and more keep full precision).
