@@ -196,8 +196,8 @@ def test_std_with_strata_is_the_uniform_law_of_the_strata_ellipsoid(runge):
 
 def test_strata_below_the_minimum_rows_take_the_pooled_radius(runge):
     """A stratum with fewer than min_stratum_rows rows of weight > 0 takes
-    the pooled k (its few ratios say little about new rows); with a minimum
-    of 1 it gets the largest ratio of its own rows.
+    the pooled k and quantiles (its few rows say little about new ones);
+    with a minimum of 1 it gets the largest ratio of its own rows.
     """
     X, y = runge
     strata = np.where(np.arange(len(y)) < 40, "few", "many")
@@ -205,6 +205,9 @@ def test_strata_below_the_minimum_rows_take_the_pooled_radius(runge):
     own = POPSRegressor(min_stratum_rows=1).fit(X, y, strata=strata)
     few = list(own.strata_).index("few")
     assert default.stratum_radii[few] == default.radius
+    np.testing.assert_array_equal(
+        default.stratum_quantiles[few], default.interval_quantiles
+    )
     assert own.posteriors_[0].stratum_radii[few] < default.radius
     np.testing.assert_array_equal(
         default.stratum_radii[1 - few], own.posteriors_[0].stratum_radii[1 - few]

@@ -46,19 +46,23 @@ def conformal_quantiles(scores: np.ndarray) -> np.ndarray:
 
 
 def stratum_quantiles(
-    score_n: np.ndarray, code_n: np.ndarray, n_strata: int, pooled: np.ndarray
+    score_n: np.ndarray,
+    code_n: np.ndarray,
+    n_strata: int,
+    pooled: np.ndarray,
+    min_rows: int = 1,
 ) -> np.ndarray:
     """Conformal quantiles of each stratum's own scores, shape (S, 999).
 
     Mondrian conformal prediction: the rows of stratum s are exchangeable
     among themselves, so their own quantile gives the asked coverage within
-    s, whatever the other strata do. A stratum without scores (no row of
-    weight > 0) takes the ``pooled`` quantiles.
+    s, whatever the other strata do. A stratum with fewer than ``min_rows``
+    scores (none, say) takes the ``pooled`` quantiles.
     """
     out = np.empty((n_strata, len(LEVELS)))
     for code in range(n_strata):
         mine = score_n[code_n == code]
-        out[code] = conformal_quantiles(mine) if len(mine) else pooled
+        out[code] = conformal_quantiles(mine) if len(mine) >= min_rows else pooled
     return out
 
 

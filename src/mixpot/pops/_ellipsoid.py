@@ -140,7 +140,7 @@ class EllipsoidRadius:
         ``k`` (its bound equals its target exactly) and changes no width
         visibly. A stratum with fewer than ``min_rows`` rows of weight > 0
         (none, say) takes the pooled ``k``: the largest of its few ratios
-        would promise little for new rows.
+        promises little for new rows.
         """
         widen = 1.0 + RADIUS_MARGIN
         self.target.radius = float(np.sqrt(self._k2)) * widen

@@ -59,7 +59,8 @@ def fit_posteriors(
     ``group_chunks``, when given, yields ``(X, y, w, groups)`` chunks holding
     whole groups, for leave-one-group-out scores. ``n_strata`` > 0: chunks
     end with stratum codes (see the module docstring); strata with fewer
-    than ``min_stratum_rows`` rows of weight > 0 take the pooled ``k``.
+    than ``min_stratum_rows`` rows of weight > 0 take the pooled ``k`` and
+    quantiles.
     """
     factors, n_rows = factorise(chunks, n_features, n_targets)
     variance_k = (
@@ -124,7 +125,13 @@ def fit_posteriors(
         )
         if fused:
             _scores_from_passes(
-                targets, moments, radii, std_components, centring, n_strata
+                targets,
+                moments,
+                radii,
+                std_components,
+                centring,
+                n_strata,
+                min_stratum_rows,
             )
     else:
         keep = kind == "ensemble" or percentile_clipping > 0
@@ -138,6 +145,7 @@ def fit_posteriors(
             centring,
             grouped=group_chunks is not None,
             n_strata=n_strata,
+            min_rows=min_stratum_rows,
         )
     return targets, factors.x_mean, n_rows
 
@@ -186,7 +194,9 @@ def _find_radius(
     return radii
 
 
-def _scores_from_passes(targets, moments, radii, std_components, centring, n_strata):
+def _scores_from_passes(
+    targets, moments, radii, std_components, centring, n_strata, min_rows
+):
     """Row leave-one-out scores of the ellipsoid from what passes 2, 3 kept."""
     for target, moment, radius in zip(targets, moments, radii, strict=True):
         w_n = np.concatenate(radius.weights)
@@ -213,6 +223,7 @@ def _scores_from_passes(targets, moments, radii, std_components, centring, n_str
                 code_n[used],
                 n_strata,
                 target.interval_quantiles,
+                min_rows,
             )
 
 
@@ -232,7 +243,7 @@ def _sigmas(target, parts, std_components, code_n):
 
 
 def _scores_pass(
-    chunks, targets, x_mean_p, std_components, centring, grouped, n_strata
+    chunks, targets, x_mean_p, std_components, centring, grouped, n_strata, min_rows
 ):
     """Pass 4: leave-one-out (or leave-one-group-out) scores of every row."""
     collected: list[list[np.ndarray]] = [[] for _ in targets]
@@ -274,6 +285,7 @@ def _scores_pass(
                 np.concatenate(codes),
                 n_strata,
                 target.interval_quantiles,
+                min_rows,
             )
 
 
