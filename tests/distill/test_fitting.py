@@ -148,3 +148,31 @@ def test_labels_without_per_atom_energies_are_fitted_without_them(caplog):
     fit = fit_distilled(snap, configs, settings)
     assert "atom_energy" not in fit.train_rows.kind
     assert "1 of 4 labels have no per-atom energies" in caplog.text
+
+
+def test_the_fit_is_calibrated_per_row_kind():
+    """The POPS fit takes one stratum per row kind; the report predicts each
+    row with its kind's covering factor, so every training row of each kind
+    is inside its bounds and the force half-widths are those of the "force"
+    stratum.
+    """
+    from mixpot.distill.report import predict_rows
+
+    configs = labelled_w()
+    snap = SNAP(["W"], [0.5], twojmax=4, rcutfac=4.7)
+    settings = FitSettings(holdout_fraction=0, elastic_constraint="off")
+    fit = fit_distilled(snap, configs, settings)
+    regressor = fit.potential.regressor
+    rows = fit.train_rows
+    assert set(regressor.strata_.tolist()) == set(rows.kind.tolist())
+    predicted = predict_rows(fit.potential, rows, fit.train)
+    used = fit.train_weights > 0
+    slack = 1e-9 * np.abs(predicted.target).max()
+    assert np.all(predicted.lower[used] - slack <= predicted.target[used])
+    assert np.all(predicted.target[used] <= predicted.upper[used] + slack)
+    force = rows.kind == "force"
+    lower, upper = regressor.predict_bounds(
+        rows.X[force], strata=np.full(force.sum(), "force")
+    )
+    scale = predicted.upper[force] - predicted.lower[force]
+    np.testing.assert_allclose(scale, (upper - lower) * 1e3, rtol=1e-10)

@@ -109,3 +109,106 @@ def test_clipping_is_refused_for_the_ellipsoid(runge):
     """Percentile clipping belongs to the box: a clear error otherwise."""
     with pytest.raises(ValueError, match="'percentile_clipping' parameter .* be 0"):
         POPSRegressor(percentile_clipping=5).fit(*runge)
+
+
+def three_strata(n_rows, seed=0):
+    """Labels "energy", "force", "stress" in a seeded random order."""
+    kinds = np.array(["energy", "force", "stress"])
+    return kinds[np.random.default_rng(seed).integers(0, 3, n_rows)]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("grouped", [False, True])
+def test_every_row_is_covered_by_its_own_strata_bounds(smooth_5d, weighted, grouped):
+    """Covering by construction per stratum: with weights, a 2-D target and
+    (or not) groups, every row of positive weight lies inside the bounds of
+    its own stratum's k_s.
+    """
+    X, y = smooth_5d
+    Y = np.column_stack([y, np.cos(3 * X[:, 0]) + X[:, 1] ** 4])
+    strata = three_strata(len(y))
+    Y[strata == "stress"] *= 1 + 0.3 * np.sin(7 * X[strata == "stress", :1])
+    w = None
+    if weighted:
+        w = np.random.default_rng(2).uniform(0.1, 10, len(y))
+        w[:20] = 0.0
+    groups = np.arange(len(y)) // 4 if grouped else None
+    model = POPSRegressor().fit(X, Y, sample_weight=w, groups=groups, strata=strata)
+    lower, upper = model.predict_bounds(X, strata=strata)
+    rows = slice(None) if w is None else w > 0
+    assert np.all(inside(Y[rows], lower[rows], upper[rows]))
+
+
+def test_stratum_radius_is_the_largest_ratio_within_the_stratum(runge):
+    """k_s is max over the stratum's rows of |e_i| / √(x_iᵀCx_i) (widened by
+    the 1e-9 round-off margin), rows of weight 0 left out; the pooled k is
+    the largest k_s.
+    """
+    from mixpot.pops._ellipsoid import RADIUS_MARGIN, quadratic_form
+
+    X, y = runge
+    strata = np.where(np.arange(len(y)) % 3 == 0, "wide", "narrow")
+    y = np.where(strata == "wide", 1.5 * y, y)
+    w = np.random.default_rng(4).uniform(0.5, 2.0, len(y))
+    w[:7] = 0.0
+    model = POPSRegressor().fit(X, y, sample_weight=w, strata=strata)
+    target = model.posteriors_[0]
+    Xc = X - model._x_mean
+    ratio = np.abs(target.residuals(Xc, y)) / np.sqrt(quadratic_form(target, Xc))
+    for code, label in enumerate(model.strata_):
+        mine = (strata == label) & (w > 0)
+        expected = ratio[mine].max() * (1 + RADIUS_MARGIN)
+        assert target.stratum_radii[code] == pytest.approx(expected, rel=1e-10)
+    assert target.radius == target.stratum_radii.max()
+    assert target.stratum_radii.min() < 0.9 * target.radius
+
+
+@pytest.mark.parametrize("posterior", ["ellipsoid", "hypercube"])
+def test_without_labels_a_stratified_fit_predicts_as_a_pooled_one(runge, posterior):
+    """Asked without strata, a model fit with them gives exactly the bounds,
+    std and intervals of the same fit without strata.
+    """
+    X, y = runge
+    strata = np.arange(len(y)) % 2
+    pooled = POPSRegressor(posterior=posterior).fit(X, y)
+    stratified = POPSRegressor(posterior=posterior).fit(X, y, strata=strata)
+    for got, expected in [
+        (stratified.predict_bounds(X), pooled.predict_bounds(X)),
+        (stratified.predict(X, return_std=True), pooled.predict(X, return_std=True)),
+        (stratified.predict_interval(X), pooled.predict_interval(X)),
+    ]:
+        for a, b in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_std_with_strata_is_the_uniform_law_of_the_strata_ellipsoid(runge):
+    """With labels, the misspecification std is k_s √(xᵀCx / (R + 2)): the
+    stratum's half-width over √(R + 2).
+    """
+    X, y = runge
+    strata = np.where(X[:, 0] > 0, "right", "left")
+    model = POPSRegressor(std_components=("misspecification",)).fit(X, y, strata=strata)
+    _, std = model.predict(X, return_std=True, strata=strata)
+    lower, upper = model.predict_bounds(X, strata=strata)
+    n_modes = model.n_modes_
+    np.testing.assert_allclose(std * np.sqrt(n_modes + 2), (upper - lower) / 2)
+
+
+def test_strata_below_the_minimum_rows_take_the_pooled_radius(runge):
+    """A stratum with fewer than min_stratum_rows rows of weight > 0 takes
+    the pooled k and quantiles (its few rows say little about new ones);
+    with a minimum of 1 it gets the largest ratio of its own rows.
+    """
+    X, y = runge
+    strata = np.where(np.arange(len(y)) < 40, "few", "many")
+    default = POPSRegressor().fit(X, y, strata=strata).posteriors_[0]
+    own = POPSRegressor(min_stratum_rows=1).fit(X, y, strata=strata)
+    few = list(own.strata_).index("few")
+    assert default.stratum_radii[few] == default.radius
+    np.testing.assert_array_equal(
+        default.stratum_quantiles[few], default.interval_quantiles
+    )
+    assert own.posteriors_[0].stratum_radii[few] < default.radius
+    np.testing.assert_array_equal(
+        default.stratum_radii[1 - few], own.posteriors_[0].stratum_radii[1 - few]
+    )

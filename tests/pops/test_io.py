@@ -106,3 +106,50 @@ def test_missing_or_foreign_files_are_clear_errors(tmp_path):
     (tmp_path / "text.npz").write_text("hello")
     with pytest.raises(ValueError, match="not a readable .npz file"):
         POPSRegressor.load(tmp_path / "text.npz")
+
+
+@pytest.mark.parametrize("posterior", ["ellipsoid", "hypercube"])
+def test_strata_round_trip(runge, tmp_path, posterior):
+    """A model fit with strata keeps its labels, per-stratum k and quantiles:
+    the loaded one predicts bounds, std and intervals per stratum exactly as
+    the saved one.
+    """
+    X, y = runge
+    strata = np.where(X[:, 0] > 0, "force", "energy")
+    model = POPSRegressor(posterior=posterior).fit(X, y, strata=strata)
+    loaded = POPSRegressor.load(model.save(tmp_path / "strata.npz"))
+    np.testing.assert_array_equal(loaded.strata_, model.strata_)
+    for method in ("predict_bounds", "predict_interval"):
+        for a, b in zip(
+            getattr(loaded, method)(X, strata=strata),
+            getattr(model, method)(X, strata=strata),
+            strict=True,
+        ):
+            np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(
+        loaded.predict(X, return_std=True, strata=strata)[1],
+        model.predict(X, return_std=True, strata=strata)[1],
+    )
+
+
+def test_files_without_strata_load_as_fits_without_them(runge, tmp_path):
+    """A file written before strata existed loads, predicts as before, and
+    refuses labels with the message to refit.
+    """
+    X, y = runge
+    model = POPSRegressor().fit(X, y, strata=np.arange(len(y)) % 2)
+    path = model.save(tmp_path / "new.npz")
+    arrays = {
+        name: value
+        for name, value in np.load(path).items()
+        if name.split("/")[-1] not in ("strata", "stratum_radii", "stratum_quantiles")
+    }
+    old = tmp_path / "old.npz"
+    np.savez(old, **arrays)
+    loaded = POPSRegressor.load(old)
+    assert loaded.strata_ is None
+    np.testing.assert_array_equal(
+        loaded.predict_bounds(X)[0], model.predict_bounds(X)[0]
+    )
+    with pytest.raises(ValueError, match="fit without them"):
+        loaded.predict_bounds(X, strata=np.arange(len(y)) % 2)

@@ -54,6 +54,7 @@ def test_bad_fit_input(data, change, message):
         ({"std_components": ("aleatoric",)}, "'std_components'"),
         ({"max_iter": 0}, "'max_iter'"),
         ({"fit_intercept": "yes"}, "'fit_intercept'"),
+        ({"min_stratum_rows": 0}, "'min_stratum_rows' parameter .* an int > 0"),
     ],
 )
 def test_bad_parameters(data, params, message):

@@ -72,6 +72,16 @@ def labels_as_targets(rows: SnapRows, labelled: list[Atoms]) -> np.ndarray:
     return rows.targets_from(labelled)
 
 
+def _labelled_w2940() -> list[Atoms]:
+    labeller = shipped("W_2940_2017_2").calculator()
+    labelled = []
+    for seed in range(4):
+        atoms = bulk("W", "bcc", a=3.16 + 0.02 * seed, cubic=True) * (2, 2, 2)
+        atoms.rattle(0.1, seed=seed)
+        labelled.append(labelled_copy(atoms, labeller))
+    return labelled
+
+
 @pytest.fixture(scope="session")
 def fitted() -> LinearPotential:
     """A 2J=4 SNAP + ZBL fitted with POPS to W_2940_2017_2 (misspecified).
@@ -79,12 +89,7 @@ def fitted() -> LinearPotential:
     The labelling potential has 55 descriptors, the fitted one 14: no
     coefficient vector reproduces every row, so the posterior has width.
     """
-    labeller = shipped("W_2940_2017_2").calculator()
-    labelled = []
-    for seed in range(4):
-        atoms = bulk("W", "bcc", a=3.16 + 0.02 * seed, cubic=True) * (2, 2, 2)
-        atoms.rattle(0.1, seed=seed)
-        labelled.append(labelled_copy(atoms, labeller))
+    labelled = _labelled_w2940()
     descriptor = SNAP(["W"], [0.5], twojmax=4, rcutfac=4.73442, bzeroflag=False)
     rows = descriptor.rows(labelled, baseline=SHIPPED_ZBL)
     targets = labels_as_targets(rows, labelled)
@@ -96,4 +101,31 @@ def fitted() -> LinearPotential:
         weights,
         POPSRegressor(fit_intercept=False),
         baseline=SHIPPED_ZBL,
+    )
+
+
+@pytest.fixture(scope="session")
+def fitted_by_kind() -> LinearPotential:
+    """The same data with per-atom energies, fit with one stratum per row kind.
+
+    Two per-atom energy labels of one cell are moved by ±3 eV (its total
+    kept): a share of energy the SNAP cannot follow, as SevenNet's. Those
+    rows set the pooled covering factor; the "force" stratum's is smaller.
+    """
+    labelled = _labelled_w2940()
+    descriptor = SNAP(["W"], [0.5], twojmax=4, rcutfac=4.73442, bzeroflag=False)
+    rows = descriptor.rows(labelled, baseline=SHIPPED_ZBL, per_atom_energies=True)
+    targets = labels_as_targets(rows, labelled)
+    shares = np.flatnonzero(rows.kind == "atom_energy")
+    targets[shares[5]] += 3.0
+    targets[shares[6]] -= 3.0
+    weights = np.where(rows.kind == "energy", 10.0, 1.0)
+    return LinearPotential.fit(
+        descriptor,
+        rows,
+        targets,
+        weights,
+        POPSRegressor(fit_intercept=False),
+        baseline=SHIPPED_ZBL,
+        strata=rows.kind,
     )

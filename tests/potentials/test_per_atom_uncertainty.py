@@ -137,3 +137,36 @@ def test_hottest_crystal_frames_are_the_md_frames_at_the_top_temperature():
     assert [a.info["group"] for a in hottest_crystal_frames(frames[2:4])] == ["rattle"]
     with pytest.raises(ValueError, match="'md_<T>K' or 'rattle'"):
         hottest_crystal_frames(frames[3:4])
+
+
+def test_force_value_uses_the_force_stratum(fitted_by_kind, rattled_w):
+    """With strata, each atom's force uncertainty is the norm of the force
+    rows' std under the "force" stratum's covering factor, narrower than
+    under the pooled one (set by the per-atom energy rows).
+    """
+    rows = fitted_by_kind.descriptor.rows([rattled_w])
+    force_rows = rows.X[rows.kind == "force"]
+    regressor = fitted_by_kind.regressor
+    labels = np.full(len(force_rows), "force")
+    _, std = regressor.predict(force_rows, return_std=True, strata=labels)
+    _, pooled = regressor.predict(force_rows, return_std=True)
+    found = atom_uncertainty(fitted_by_kind, rattled_w, "force")
+    np.testing.assert_allclose(
+        found, np.linalg.norm(std.reshape(-1, 3), axis=1), rtol=1e-8
+    )
+    assert np.all(found < 0.9 * np.linalg.norm(pooled.reshape(-1, 3), axis=1))
+
+
+def test_energy_value_uses_the_atom_energy_stratum(fitted_by_kind, rattled_w):
+    """Per-atom energy uncertainties use the "atom_energy" stratum: rows of
+    the same form and target as the per-atom energy rows of the fit.
+    """
+    from mixpot.potentials.uncertainty import atom_energy_rows
+
+    per_atom = fitted_by_kind.descriptor.per_atom(rattled_w)
+    rows = atom_energy_rows(fitted_by_kind.descriptor, per_atom, [0] * len(per_atom))
+    labels = np.full(len(rows), "atom_energy")
+    _, std = fitted_by_kind.regressor.predict(rows, return_std=True, strata=labels)
+    np.testing.assert_allclose(
+        atom_uncertainty(fitted_by_kind, rattled_w, "energy"), std, rtol=1e-8
+    )

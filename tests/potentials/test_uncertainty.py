@@ -66,3 +66,24 @@ def test_no_posterior_is_refused(fitted):
     plain = LinearPotential(fitted.descriptor, fitted.coef)
     with pytest.raises(ValueError, match="needs a POPS posterior"):
         plain.force_std(np.zeros((1, 1, 3, fitted.descriptor.n_coefficients - 1)))
+
+
+def test_strata_pick_the_matching_covering_factor(fitted_by_kind, rattled_w):
+    """Total energy: the "energy" stratum's bounds; per-atom energies: the
+    "atom_energy" stratum's; force std: the "force" stratum's.
+    """
+    regressor = fitted_by_kind.regressor
+    per_atom = fitted_by_kind.descriptor.per_atom(rattled_w)
+    types = element_index(fitted_by_kind, rattled_w)
+    found = fitted_by_kind.atom_energy_uncertainty(per_atom, types)
+    rows = fitted_by_kind.descriptor.rows([rattled_w])
+    energy_row = rows.X[:1]
+    mean = regressor.predict(energy_row)
+    _, upper = regressor.predict_bounds(energy_row, strata=["energy"])
+    assert found.upper == pytest.approx(upper[0] - mean[0], rel=1e-8)
+    atom_rows = atom_energy_rows(fitted_by_kind.descriptor, per_atom, types)
+    labels = np.full(len(atom_rows), "atom_energy")
+    _, atom_upper = regressor.predict_bounds(atom_rows, strata=labels)
+    np.testing.assert_allclose(
+        found.atom_upper, atom_upper - regressor.predict(atom_rows), rtol=1e-8
+    )

@@ -56,12 +56,13 @@ def held_out_rows(fit) -> dict:
     calibrated interval.
     """
     from mixpot.distill.dropped import report_scale
-    from mixpot.distill.report import predict_rows
+    from mixpot.distill.report import predict_rows, row_strata
 
     rows = fit.test_rows
     regressor = fit.potential.regressor
     predicted = predict_rows(fit.potential, rows, fit.test)
     scale = report_scale(rows)
+    labels = row_strata(regressor, rows)
     out = {}
     for kind in ("energy", "force"):
         mask = rows.kind == kind
@@ -70,7 +71,8 @@ def held_out_rows(fit) -> dict:
         target = predicted.target[mask]
         observed = {}
         for level in LEVELS:
-            low, high = regressor.predict_interval(rows.X[mask], level)
+            strata = None if labels is None else labels[mask]
+            low, high = regressor.predict_interval(rows.X[mask], level, strata)
             low = (low + rows.baseline[mask]) * scale[mask]
             high = (high + rows.baseline[mask]) * scale[mask]
             observed[level] = float(np.mean((low <= target) & (target <= high)))

@@ -5,6 +5,13 @@ Rows are weighted per kind: energy per atom (eV/atom), force components
 configurations of any size count alike. A share of the MD and rattled
 configurations is held out for the report.
 
+**Calibration per row kind.** The POPS fit takes ``strata=rows.kind``: each
+kind (energy, force, stress, atom_energy) gets its own covering factor and
+leave-one-configuration-out quantiles, so rows of one kind that the cheap
+model follows less well (total energies, per-atom energies) do not widen
+the force bounds and intervals (issue 10). The posterior's shape and its
+ensemble members are shared by all kinds.
+
 **Elastic constraint.** Fits to MD data alone get the lattice constant and
 the elastic constants badly wrong. ``elastic_constraint="exact"`` (the
 default) imposes zero stress at the expensive model's lattice constant and
@@ -328,6 +335,7 @@ def fit_distilled(
             baseline,
             groups=train_rows.structure,
             constraints=fit.constraints,
+            strata=train_rows.kind,
         )
         fit.strain_weight = multiplier
         rmse = _strain_energy_rmse(fit.potential, train_rows, targets, strained)

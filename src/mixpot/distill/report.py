@@ -80,7 +80,9 @@ def predict_rows(
     per-atom energies in meV. ``fitted`` marks the rows in the fit (default:
     those whose descriptors do not vanish); coverage is counted over them.
     Also the calibrated 95% interval (``predict_interval``) when the
-    posterior holds its calibration.
+    posterior holds its calibration. A posterior fit per row kind
+    (``strata=rows.kind``) predicts each row with its kind's covering
+    factor and quantiles (:func:`row_strata`).
     """
     regressor = potential.regressor
     if regressor is None:
@@ -90,11 +92,12 @@ def predict_rows(
         )
     target = rows.targets_from(labelled)
     mean = rows.predict(potential.coef)
-    lower, upper = regressor.predict_bounds(rows.X)
-    _, std = regressor.predict(rows.X, return_std=True)
+    strata = row_strata(regressor, rows)
+    lower, upper = regressor.predict_bounds(rows.X, strata=strata)
+    _, std = regressor.predict(rows.X, return_std=True, strata=strata)
     lower, upper = lower + rows.baseline, upper + rows.baseline
     try:
-        interval = regressor.predict_interval(rows.X, coverage=0.95)
+        interval = regressor.predict_interval(rows.X, coverage=0.95, strata=strata)
         interval = [end + rows.baseline for end in interval]
     except ValueError:  # a posterior read from a file without calibration
         interval = None
@@ -117,6 +120,15 @@ def predict_rows(
         structure=rows.structure,
         atom=rows.atom,
     )
+
+
+def row_strata(regressor, rows: SnapRows) -> np.ndarray | None:
+    """Return the stratum labels to predict ``rows`` with: their kinds, or None.
+
+    ``rows.kind`` when the posterior was fit per row kind, None (the pooled
+    calibration) for a posterior fit without strata.
+    """
+    return rows.kind if getattr(regressor, "strata_", None) is not None else None
 
 
 def score_rows(

@@ -120,7 +120,10 @@ def markdown_lines(scores: dict[str, dict]) -> list[str]:
         "## Held-out uncertainties",
         "",
         "Covering bounds (POPS `predict_bounds`) and the calibrated 95% "
-        "interval (`predict_interval`, leave-one-configuration-out): share "
+        "interval (`predict_interval`, leave-one-configuration-out), "
+        "calibrated per row kind (a kind with fewer than `min_stratum_rows`, "
+        "default 99, training rows "
+        "takes the pooled covering factor): share "
         "of held-out labels inside and mean half-width ÷ RMSE; Spearman rank "
         "correlation of |error| and σ (per configuration for energies, per "
         "atom for forces).",

@@ -15,7 +15,10 @@ of all rows of weight > 0 (one per row, unweighted: each row is taken as one
 exchangeable sample) give, per coverage q, the conformal quantile: the
 ``⌈(n + 1) q⌉``-th smallest score (infinite when that exceeds n). Only these
 quantiles at the fixed coverages 0.001, 0.002, …, 0.999 are kept (999
-floats per target); the O(N) scores live only during the fit.
+floats per target); the O(N) scores live only during the fit. With strata
+(row labels such as energy / force / stress) each stratum also gets the
+quantiles of its own rows' scores (Mondrian conformal prediction), each row
+scored with the σ of its own stratum's ellipsoid.
 
 With evidence maximisation the ridge is that of the full data, so the
 residuals are those of refits at that fixed ridge, not of refits that
@@ -40,6 +43,27 @@ def conformal_quantiles(scores: np.ndarray) -> np.ndarray:
     finite = rank <= n
     quantiles[finite] = sorted_scores[rank[finite] - 1]
     return quantiles
+
+
+def stratum_quantiles(
+    score_n: np.ndarray,
+    code_n: np.ndarray,
+    n_strata: int,
+    pooled: np.ndarray,
+    min_rows: int = 1,
+) -> np.ndarray:
+    """Conformal quantiles of each stratum's own scores, shape (S, 999).
+
+    Mondrian conformal prediction: the rows of stratum s are exchangeable
+    among themselves, so their own quantile gives the asked coverage within
+    s, whatever the other strata do. A stratum with fewer than ``min_rows``
+    scores (none, say) takes the ``pooled`` quantiles.
+    """
+    out = np.empty((n_strata, len(LEVELS)))
+    for code in range(n_strata):
+        mine = score_n[code_n == code]
+        out[code] = conformal_quantiles(mine) if len(mine) >= min_rows else pooled
+    return out
 
 
 def quantile_at(quantiles: np.ndarray, coverage: float) -> float:

@@ -6,7 +6,10 @@ eigenvalues ``axis_scale²``), the posterior is the ellipsoid
 ``{θ* + δ : δᵀ C⁺ δ ≤ k²}``. The extremes of ``x·θ`` over it are
 ``μ ± k √(xᵀ C x)``, so row i is covered (some member reproduces it) exactly
 when ``|e_i| ≤ k √(x_iᵀ C x_i)``; ``k`` is the smallest factor that covers
-every row of weight > 0. Unlike the box, whose exact half-width adds one term
+every row of weight > 0. With strata (labels of the rows, e.g. their kind:
+energy, force, stress) each stratum s gets its own ``k_s``, the smallest
+that covers its own rows, over the same C; the pooled ``k`` is their
+maximum. Unlike the box, whose exact half-width adds one term
 per principal axis, the ellipsoid's half-width is one quadratic form: it does
 not grow with the number of axes.
 
@@ -66,16 +69,31 @@ class TriangularForm:
 
 
 class EllipsoidRadius:
-    """Pass 3 of the ellipsoid: the covering factor ``k`` over all chunks."""
+    """Pass 3 of the ellipsoid: the covering factor ``k`` over all chunks.
 
-    def __init__(self, target: TargetPosterior, keep_rows: bool) -> None:
+    With ``n_strata`` > 0 it also finds each stratum's ``k_s`` from the
+    stratum codes (0 … n_strata − 1) of the rows; a stratum with fewer than
+    ``min_rows`` rows of weight > 0 takes the pooled ``k``.
+    """
+
+    def __init__(
+        self,
+        target: TargetPosterior,
+        keep_rows: bool,
+        n_strata: int = 0,
+        min_rows: int = 1,
+    ) -> None:
         self.target = target
         self._form = TriangularForm(target)
         self._k2 = 0.0
+        self._k2_s = np.zeros(n_strata)
+        self._rows_s = np.zeros(n_strata, dtype=np.int64)
+        self._min_rows = min_rows
         self.keep_rows = keep_rows
         self.residuals: list[np.ndarray] = []
         self.forms: list[np.ndarray] = []
         self.weights: list[np.ndarray] = []
+        self.codes: list[np.ndarray] = []
 
     def add(
         self,
@@ -84,10 +102,12 @@ class EllipsoidRadius:
         y_n: np.ndarray,
         w_n: np.ndarray,
         residual_n: np.ndarray | None = None,
+        code_n: np.ndarray | None = None,
     ) -> None:
         """Fold one chunk in (rows of zero weight do not set ``k``).
 
-        ``residual_n``, when pass 2 kept it, saves recomputing ``e_i``.
+        ``residual_n``, when pass 2 kept it, saves recomputing ``e_i``;
+        ``code_n`` are the rows' stratum codes (needed with strata).
         """
         Xc_np = X_np - x_mean_p
         if residual_n is None:
@@ -97,6 +117,8 @@ class EllipsoidRadius:
             self.residuals.append(residual_n)
             self.forms.append(form_n)
             self.weights.append(w_n)
+            if code_n is not None:
+                self.codes.append(code_n)
         used = w_n > 0
         used_rows = np.flatnonzero(used)
         ratio = covering_ratio(
@@ -107,15 +129,25 @@ class EllipsoidRadius:
         )
         if len(ratio):
             self._k2 = max(self._k2, float(ratio.max()))
+        if len(self._k2_s) and len(ratio):
+            np.maximum.at(self._k2_s, code_n[used], ratio)
+            self._rows_s += np.bincount(code_n[used], minlength=len(self._rows_s))
 
     def finish(self) -> None:
-        """Store ``k`` on the target, 1e-9 wider than the tightest row.
+        """Store ``k`` (and each ``k_s``) on the target, 1e-9 wider.
 
         The widening covers the round-off of predicting the row that sets
         ``k`` (its bound equals its target exactly) and changes no width
-        visibly.
+        visibly. A stratum with fewer than ``min_rows`` rows of weight > 0
+        (none, say) takes the pooled ``k``: the largest of its few ratios
+        promises little for new rows.
         """
-        self.target.radius = float(np.sqrt(self._k2)) * (1.0 + RADIUS_MARGIN)
+        widen = 1.0 + RADIUS_MARGIN
+        self.target.radius = float(np.sqrt(self._k2)) * widen
+        if len(self._k2_s):
+            radii = np.sqrt(self._k2_s) * widen
+            radii[self._rows_s < self._min_rows] = self.target.radius
+            self.target.stratum_radii = radii
 
 
 def covering_ratio(
@@ -124,7 +156,7 @@ def covering_ratio(
     centred_rows,
     target: TargetPosterior,
 ) -> np.ndarray:
-    """``e_i² / (x_iᵀ C x_i)``; rows the posterior cannot move are skipped.
+    """``e_i² / (x_iᵀ C x_i)`` per row; 0 for rows the posterior cannot move.
 
     A row with ``x_iᵀ C x_i`` below 1e-24 of ``|x_i − x̄|²`` times C's largest
     eigenvalue lies in no principal direction (``centred_rows(index)`` gives
@@ -141,22 +173,32 @@ def covering_ratio(
             rows = centred_rows(suspect)
             norm2 = np.einsum("np,np->n", rows, rows)
             movable[suspect] = form_n[suspect] > 1e-24 * scale**2 * norm2
-    return residual_n[movable] ** 2 / form_n[movable]
+    ratio_n = np.zeros(len(residual_n))
+    ratio_n[movable] = residual_n[movable] ** 2 / form_n[movable]
+    return ratio_n
 
 
-def half_width(target: TargetPosterior, Xc_np: np.ndarray) -> np.ndarray:
-    """``k √((x − x̄)ᵀ C (x − x̄))``: the exact half-width of the bounds."""
-    return target.radius * np.sqrt(quadratic_form(target, Xc_np))
+def half_width(target: TargetPosterior, Xc_np: np.ndarray, radius=None) -> np.ndarray:
+    """``k √((x − x̄)ᵀ C (x − x̄))``: the exact half-width of the bounds.
+
+    ``radius`` (one ``k`` per row, or one for all) replaces the pooled ``k``.
+    """
+    k = target.radius if radius is None else radius
+    return k * np.sqrt(quadratic_form(target, Xc_np))
 
 
-def misspecification_variance(target: TargetPosterior, Xc_np: np.ndarray) -> np.ndarray:
+def misspecification_variance(
+    target: TargetPosterior, Xc_np: np.ndarray, radius=None
+) -> np.ndarray:
     """Variance of ``x·θ`` for θ uniform in the ellipsoid.
 
     A uniform law in the unit ball of dimension R has covariance
-    ``I / (R + 2)``, hence ``k² xᵀ C x / (R + 2)``.
+    ``I / (R + 2)``, hence ``k² xᵀ C x / (R + 2)``; ``radius`` as in
+    :func:`half_width`.
     """
     n_modes = len(target.axis_scale)
-    return target.radius**2 * quadratic_form(target, Xc_np) / (n_modes + 2)
+    k = target.radius if radius is None else radius
+    return k**2 * quadratic_form(target, Xc_np) / (n_modes + 2)
 
 
 def draw(target: TargetPosterior, n_samples: int, rng) -> np.ndarray:
@@ -165,7 +207,10 @@ def draw(target: TargetPosterior, n_samples: int, rng) -> np.ndarray:
     A direction uniform on the sphere times a radius ``U^(1/R)`` gives a
     uniform point of the unit ball; ``θ* + V diag(k · axis_scale) u`` maps it
     into the ellipsoid. Members are typical points of the posterior, not the
-    corners that a box draws near in many dimensions.
+    corners that a box draws near in many dimensions. With strata they are
+    drawn with the pooled ``k`` (the largest ``k_s``): one parameter vector
+    predicts rows of every stratum at once, and the pooled ellipsoid is the
+    smallest of this shape whose members cover every training row.
     """
     n_modes = len(target.axis_scale)
     if n_modes == 0:

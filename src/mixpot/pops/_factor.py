@@ -51,7 +51,7 @@ def factorise(chunks, n_features: int, n_targets: int) -> tuple[CentredFactors, 
         return centred_blocks(R, n_features), n_rows
     logger.info("Gram route not accurate enough: streaming Householder QR")
     qr = StreamingQR(n_features, n_targets)
-    for X_np, y_nk, w_n in chunks():
+    for X_np, y_nk, w_n, *_ in chunks():
         qr.add(X_np, y_nk, w_n)
     return qr.factors(), qr.n_rows
 
@@ -60,7 +60,7 @@ def _gram(chunks, n_features: int, n_targets: int) -> tuple[np.ndarray, int]:
     n_cols = 1 + n_features + n_targets
     gram = np.zeros((n_cols, n_cols))
     n_rows = 0
-    for X_np, y_nk, w_n in chunks():
+    for X_np, y_nk, w_n, *_ in chunks():
         n_rows += len(w_n)
         if np.all(w_n == 1.0):
             _add_unweighted(gram, X_np, y_nk)

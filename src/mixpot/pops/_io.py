@@ -7,9 +7,14 @@ arrays ``k/coef``, ``k/T``, ``k/modes``, ``k/lower``, ``k/upper``,
 ``k/projections``, ``k/projection_weights``. Version 2 adds per target
 ``k/kind``, ``k/axis_scale``, ``k/radius`` (the ellipsoid) and
 ``k/interval_quantiles``, and, for constrained fits, ``constraint_theta``
-and ``constraint_null``. Version-1 files (hypercube or ensemble, no
-calibration) still load; their ``predict_interval`` raises. Loaded with
-``allow_pickle=False``: no code runs on load.
+and ``constraint_null``. Fits with strata add, still as version 2,
+``strata`` (the sorted labels, a str, int or bool array) and per target
+``k/stratum_radii`` and ``k/stratum_quantiles``; files without them load as
+fits without strata (older code reading a stratified file ignores them and
+answers as with no strata given, which is then the pooled fit). Version-1
+files (hypercube or ensemble, no calibration) still load; their
+``predict_interval`` raises. Loaded with ``allow_pickle=False``: no code
+runs on load.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ def save(model, path: Path) -> Path:
     }
     for k, target in enumerate(model.posteriors_):
         arrays.update(_target_arrays(k, target))
+    if getattr(model, "strata_", None) is not None:
+        arrays["strata"] = model.strata_
     if model._constraint is not None:
         arrays["constraint_theta"] = model._constraint.theta
         arrays["constraint_null"] = model._constraint.null
@@ -63,7 +70,8 @@ def load(cls, path: Path):
             archive["constraint_theta"], archive["constraint_null"]
         )
     model.n_features_in_ = len(x_mean) if limit is None else len(limit.null)
-    model._set_fitted(targets, x_mean, int(archive["y_ndim"]), limit)
+    labels = archive["strata"] if "strata" in archive else None
+    model._set_fitted(targets, x_mean, int(archive["y_ndim"]), limit, labels)
     return model
 
 
@@ -95,6 +103,9 @@ def _target_arrays(k: int, target: TargetPosterior) -> dict[str, np.ndarray]:
         f"{k}/radius": np.array(target.radius),
         f"{k}/interval_quantiles": target.interval_quantiles,
     }
+    if len(target.stratum_quantiles):
+        arrays[f"{k}/stratum_radii"] = target.stratum_radii
+        arrays[f"{k}/stratum_quantiles"] = target.stratum_quantiles
     if target.is_ensemble:
         arrays[f"{k}/projections"] = target.projections
         arrays[f"{k}/projection_weights"] = target.projection_weights
@@ -121,6 +132,9 @@ def _read_target(archive, k: int, posterior: str) -> TargetPosterior:
         target.axis_scale = archive[f"{k}/axis_scale"]
         target.radius = float(archive[f"{k}/radius"])
         target.interval_quantiles = archive[f"{k}/interval_quantiles"]
+    if f"{k}/stratum_quantiles" in archive:
+        target.stratum_radii = archive[f"{k}/stratum_radii"]
+        target.stratum_quantiles = archive[f"{k}/stratum_quantiles"]
     if is_ensemble:
         target.projections = archive[f"{k}/projections"]
         target.projection_weights = archive[f"{k}/projection_weights"]

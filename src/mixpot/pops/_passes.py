@@ -11,7 +11,10 @@
 
 Each pass reads every chunk once; memory is O(P²) per target plus one chunk.
 The chunk source is a callable returning a fresh iterator of validated
-``(X_np, y_nk, w_n)`` triples, called once per pass.
+``(X_np, y_nk, w_n)`` triples, called once per pass. With strata, every
+chunk (of rows or of whole groups) carries the rows' stratum codes
+(0 … n_strata − 1) as its last item; passes 3 and 4 use them for the
+per-stratum ``k`` and quantiles.
 """
 
 from __future__ import annotations
@@ -48,11 +51,16 @@ def fit_posteriors(
     mode_threshold: float,
     std_components: tuple[str, ...],
     group_chunks: ChunkSource | None = None,
+    n_strata: int = 0,
+    min_stratum_rows: int = 1,
 ) -> tuple[list[TargetPosterior], np.ndarray, int]:
     """Run the passes; return one posterior per target and the X mean.
 
     ``group_chunks``, when given, yields ``(X, y, w, groups)`` chunks holding
-    whole groups, for leave-one-group-out scores.
+    whole groups, for leave-one-group-out scores. ``n_strata`` > 0: chunks
+    end with stratum codes (see the module docstring); strata with fewer
+    than ``min_stratum_rows`` rows of weight > 0 take the pooled ``k`` and
+    quantiles.
     """
     factors, n_rows = factorise(chunks, n_features, n_targets)
     variance_k = (
@@ -106,15 +114,38 @@ def fit_posteriors(
         chunks, targets, factors.x_mean, mode_threshold, fused
     )
     if kind == "ellipsoid":
-        radii = _find_radius(chunks, targets, factors.x_mean, fused, moments)
+        radii = _find_radius(
+            chunks,
+            targets,
+            factors.x_mean,
+            fused,
+            moments,
+            n_strata,
+            min_stratum_rows,
+        )
         if fused:
-            _scores_from_passes(targets, moments, radii, std_components, centring)
+            _scores_from_passes(
+                targets,
+                moments,
+                radii,
+                std_components,
+                centring,
+                n_strata,
+                min_stratum_rows,
+            )
     else:
         keep = kind == "ensemble" or percentile_clipping > 0
         _find_box(chunks, targets, factors.x_mean, keep, percentile_clipping)
     if not fused:
         _scores_pass(
-            group_chunks or chunks, targets, factors.x_mean, std_components, centring
+            group_chunks or chunks,
+            targets,
+            factors.x_mean,
+            std_components,
+            centring,
+            grouped=group_chunks is not None,
+            n_strata=n_strata,
+            min_rows=min_stratum_rows,
         )
     return targets, factors.x_mean, n_rows
 
@@ -128,7 +159,7 @@ def _find_principal_axes(
 ) -> list[SecondMoment]:
     moments = [SecondMoment(target, keep_leverages) for target in targets]
     last = len(moments) - 1
-    for X_np, y_nk, w_n in chunks():
+    for X_np, y_nk, w_n, *_ in chunks():
         Xc_np = X_np - x_mean_p
         for k, moment in enumerate(moments):
             # The last target may whiten the centred copy in place.
@@ -144,19 +175,28 @@ def _find_radius(
     x_mean_p: np.ndarray,
     keep_rows: bool,
     moments: list[SecondMoment],
+    n_strata: int = 0,
+    min_stratum_rows: int = 1,
 ) -> list[EllipsoidRadius]:
-    radii = [EllipsoidRadius(target, keep_rows) for target in targets]
-    for index, (X_np, y_nk, w_n) in enumerate(chunks()):
+    radii = [
+        EllipsoidRadius(target, keep_rows, n_strata, min_stratum_rows)
+        for target in targets
+    ]
+    for index, item in enumerate(chunks()):
+        X_np, y_nk, w_n = item[:3]
+        code_n = item[-1] if n_strata else None
         for k, radius in enumerate(radii):
             kept = moments[k].residuals
             residual_n = kept[index] if kept else None
-            radius.add(X_np, x_mean_p, y_nk[:, k], w_n, residual_n)
+            radius.add(X_np, x_mean_p, y_nk[:, k], w_n, residual_n, code_n)
     for radius in radii:
         radius.finish()
     return radii
 
 
-def _scores_from_passes(targets, moments, radii, std_components, centring):
+def _scores_from_passes(
+    targets, moments, radii, std_components, centring, n_strata, min_rows
+):
     """Row leave-one-out scores of the ellipsoid from what passes 2, 3 kept."""
     for target, moment, radius in zip(targets, moments, radii, strict=True):
         w_n = np.concatenate(radius.weights)
@@ -171,25 +211,56 @@ def _scores_from_passes(targets, moments, radii, std_components, centring):
             "epistemic": leverage_n / target.alpha,
             "noise": np.full(len(w_n), 1 / target.alpha),
         }
-        sigma_n = np.sqrt(sum(parts[name] for name in std_components))
+        code_n = np.concatenate(radius.codes) if n_strata else None
+        sigma_n, stratum_sigma_n = _sigmas(target, parts, std_components, code_n)
         loo_n = _conformal.row_loo_residuals(residual_n, leverage_n, w_n, centring)
         target.interval_quantiles = _conformal.conformal_quantiles(
             _conformal.scores(loo_n[used], sigma_n[used])
         )
+        if n_strata:
+            target.stratum_quantiles = _conformal.stratum_quantiles(
+                _conformal.scores(loo_n[used], stratum_sigma_n[used]),
+                code_n[used],
+                n_strata,
+                target.interval_quantiles,
+                min_rows,
+            )
 
 
-def _scores_pass(chunks, targets, x_mean_p, std_components, centring):
+def _sigmas(target, parts, std_components, code_n):
+    """σ of each row under the pooled ``k`` and under its stratum's ``k_s``.
+
+    Only the misspecification part depends on ``k``: it scales as
+    ``(k_s / k)²``. Without strata (or for the box and the ensemble, which
+    have no ``k``) the second σ is the first.
+    """
+    sigma_n = np.sqrt(sum(parts[name] for name in std_components))
+    if code_n is None or target.kind != "ellipsoid" or target.radius == 0:
+        return sigma_n, sigma_n
+    ratio_n = target.stratum_radii[code_n] / target.radius
+    scaled = dict(parts, misspecification=parts["misspecification"] * ratio_n**2)
+    return sigma_n, np.sqrt(sum(scaled[name] for name in std_components))
+
+
+def _scores_pass(
+    chunks, targets, x_mean_p, std_components, centring, grouped, n_strata, min_rows
+):
     """Pass 4: leave-one-out (or leave-one-group-out) scores of every row."""
     collected: list[list[np.ndarray]] = [[] for _ in targets]
+    by_stratum: list[list[np.ndarray]] = [[] for _ in targets]
+    codes: list[np.ndarray] = []
     for item in chunks():
         X_np, y_nk, w_n = item[:3]
-        group_n = item[3] if len(item) == 4 else None
+        group_n = item[3] if grouped else None
+        code_n = item[-1] if n_strata else None
         keep = w_n > 0
+        if n_strata:
+            codes.append(code_n[keep])
         Xc_np = X_np - x_mean_p
         for k, target in enumerate(targets):
             residual_n = target.residuals(Xc_np, y_nk[:, k])
             parts = _predict.variances(target, Xc_np)
-            sigma_n = np.sqrt(sum(parts[name] for name in std_components))
+            sigma_n, stratum_sigma_n = _sigmas(target, parts, std_components, code_n)
             if group_n is None:
                 leverage_n = parts["epistemic"] * target.alpha
                 loo_n = _conformal.row_loo_residuals(
@@ -200,10 +271,22 @@ def _scores_pass(chunks, targets, x_mean_p, std_components, centring):
                     target.T, Xc_np, residual_n, w_n, group_n, centring
                 )
             collected[k].append(_conformal.scores(loo_n[keep], sigma_n[keep]))
-    for target, parts in zip(targets, collected, strict=True):
+            if n_strata:
+                by_stratum[k].append(
+                    _conformal.scores(loo_n[keep], stratum_sigma_n[keep])
+                )
+    for k, target in enumerate(targets):
         target.interval_quantiles = _conformal.conformal_quantiles(
-            np.concatenate(parts)
+            np.concatenate(collected[k])
         )
+        if n_strata:
+            target.stratum_quantiles = _conformal.stratum_quantiles(
+                np.concatenate(by_stratum[k]),
+                np.concatenate(codes),
+                n_strata,
+                target.interval_quantiles,
+                min_rows,
+            )
 
 
 def _find_box(
@@ -214,7 +297,7 @@ def _find_box(
     percentile_clipping: float,
 ) -> None:
     extremes = [BoxExtremes(target, keep_projections) for target in targets]
-    for X_np, y_nk, w_n in chunks():
+    for X_np, y_nk, w_n, *_ in chunks():
         Xc_np = X_np - x_mean_p
         for k, box in enumerate(extremes):
             box.add(Xc_np, y_nk[:, k], w_n)

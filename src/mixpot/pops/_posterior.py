@@ -131,6 +131,13 @@ class TargetPosterior:
     interval_quantiles : ndarray of shape (999,)
         Conformal quantiles of the leave-one-out scores at coverages
         0.001 … 0.999 (see :mod:`._conformal`); empty if not computed.
+    stratum_radii : ndarray of shape (S,)
+        Per stratum of a fit with ``strata``, the smallest ``k`` covering
+        that stratum's rows ("ellipsoid"; their maximum is ``radius``);
+        empty without strata.
+    stratum_quantiles : ndarray of shape (S, 999)
+        Per stratum, the conformal quantiles of its own rows' scores, each
+        scored with its stratum's ``k``; shape (0, 999) without strata.
     """
 
     coef: np.ndarray
@@ -148,11 +155,29 @@ class TargetPosterior:
     axis_scale: np.ndarray = field(default_factory=lambda: np.zeros(0))
     radius: float = 0.0
     interval_quantiles: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    stratum_radii: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    stratum_quantiles: np.ndarray = field(default_factory=lambda: np.zeros((0, 999)))
 
     @property
     def is_ensemble(self) -> bool:
         """Whether predictions use the stored corrections."""
         return self.kind == "ensemble"
+
+    def radii(self, code_n: np.ndarray | None) -> float | np.ndarray:
+        """``k`` of each row's stratum (``code_n``), or the pooled ``k``.
+
+        The pooled ``k`` also answers for posteriors without per-stratum
+        ``k`` (the box and the ensemble).
+        """
+        if code_n is None or len(self.stratum_radii) == 0:
+            return self.radius
+        return self.stratum_radii[code_n]
+
+    def quantiles(self, code: int | None) -> np.ndarray:
+        """Conformal quantiles of one stratum, or the pooled ones (None)."""
+        if code is None:
+            return self.interval_quantiles
+        return self.stratum_quantiles[code]
 
     @property
     def leverage_floor(self) -> float:

@@ -6,7 +6,9 @@ positive and negative parts of ``g`` pick the ends. The misspecification
 std is the root-mean-square deviation from ``μ`` of the prediction under a
 uniform law on the box (variance plus squared mean shift), or under the
 weighted ensemble. The ellipsoid ("ellipsoid", :mod:`._ellipsoid`) gives
-``μ ± k √(xᵀCx)`` and the variance of a uniform law inside it.
+``μ ± k √(xᵀCx)`` and the variance of a uniform law inside it; its
+``radius`` argument (one ``k`` per row: that of the row's stratum) replaces
+the pooled ``k``. The box and the ensemble have no such scale and ignore it.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ def mean(target: TargetPosterior, Xc_np: np.ndarray) -> np.ndarray:
     return target.y_mean + Xc_np @ target.coef
 
 
-def bounds(target: TargetPosterior, Xc_np: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def bounds(
+    target: TargetPosterior, Xc_np: np.ndarray, radius=None
+) -> tuple[np.ndarray, np.ndarray]:
     """Exact lower and upper deviations from the mean."""
     if target.kind == "ellipsoid":
-        half = _ellipsoid.half_width(target, Xc_np)
+        half = _ellipsoid.half_width(target, Xc_np, radius)
         return -half, half
     g_nr = Xc_np @ target.modes
     if _is_ensemble(target):
@@ -39,10 +43,12 @@ def bounds(target: TargetPosterior, Xc_np: np.ndarray) -> tuple[np.ndarray, np.n
     return lower, upper
 
 
-def misspecification_variance(target: TargetPosterior, Xc_np: np.ndarray) -> np.ndarray:
+def misspecification_variance(
+    target: TargetPosterior, Xc_np: np.ndarray, radius=None
+) -> np.ndarray:
     """Mean squared deviation from the base fit over the posterior."""
     if target.kind == "ellipsoid":
-        return _ellipsoid.misspecification_variance(target, Xc_np)
+        return _ellipsoid.misspecification_variance(target, Xc_np, radius)
     g_nr = Xc_np @ target.modes
     if _is_ensemble(target):
         u_nr, w_n = target.projections, target.projection_weights
@@ -59,10 +65,12 @@ def epistemic_variance(target: TargetPosterior, Xc_np: np.ndarray) -> np.ndarray
     return np.einsum("np,np->n", Z_np, Z_np) / target.alpha
 
 
-def variances(target: TargetPosterior, Xc_np: np.ndarray) -> dict[str, np.ndarray]:
+def variances(
+    target: TargetPosterior, Xc_np: np.ndarray, radius=None
+) -> dict[str, np.ndarray]:
     """Return the three variance components of one target."""
     return {
-        "misspecification": misspecification_variance(target, Xc_np),
+        "misspecification": misspecification_variance(target, Xc_np, radius),
         "epistemic": epistemic_variance(target, Xc_np),
         "noise": np.full(len(Xc_np), 1 / target.alpha),
     }

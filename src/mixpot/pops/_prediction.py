@@ -2,7 +2,9 @@
 
 A mixin of :class:`~mixpot.pops.POPSRegressor`; the fit lives in
 ``regressor.py``. With constraints, the posteriors live in the constraint's
-null space and rows are mapped there before prediction.
+null space and rows are mapped there before prediction. A model fit with
+``strata`` predicts each new row with its stratum's ``k`` and quantiles when
+given the rows' labels (``strata=``), and as a fit without strata when not.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _conformal, _predict
-from ._validation import check_param
+from ._validation import check_param, check_strata
 
 
 class PosteriorPredictions:
     """Prediction methods shared by the POPS estimator (a mixin)."""
 
-    def predict(self, X, return_std: bool = False):
+    def predict(self, X, return_std: bool = False, strata=None):
         """Predict with the base fit; optionally with its std.
 
         Parameters
@@ -32,6 +34,10 @@ class PosteriorPredictions:
             For the ellipsoid the misspecification part is the std of a
             uniform law inside it, ``k √(xᵀCx / (R + 2))``: the bounds'
             half-width over ``√(R + 2)``.
+        strata : array-like of shape (n_samples,), default=None
+            Stratum label of each row, for a model fit with ``strata``: the
+            std then uses each row's stratum ``k_s`` (the mean does not
+            depend on it). None uses the pooled ``k``.
 
         Returns
         -------
@@ -41,13 +47,17 @@ class PosteriorPredictions:
             Only when ``return_std`` is True.
         """
         Xc_np, offset_nk = self._centred(X)
+        code_n = self._stratum_codes(strata, len(Xc_np), "predict")
         mean = self._mean(Xc_np, offset_nk)
         if not return_std:
             return mean
-        return mean, self._std(Xc_np)
+        return mean, self._std(Xc_np, code_n)
 
-    def predict_std_components(self, X) -> dict[str, np.ndarray]:
+    def predict_std_components(self, X, strata=None) -> dict[str, np.ndarray]:
         """Each std component separately.
+
+        ``strata`` as in :meth:`predict` (it changes the misspecification
+        part only).
 
         Returns
         -------
@@ -61,10 +71,12 @@ class PosteriorPredictions:
             parameter std ``sqrt(xᵀΣ̃x/α)``; "noise": ``sqrt(1/α)``. Arrays
             have the shape of :meth:`predict`'s output.
         """
-        parts = self._variances(self._centred(X)[0])
+        Xc_np = self._centred(X)[0]
+        code_n = self._stratum_codes(strata, len(Xc_np), "predict_std_components")
+        parts = self._variances(Xc_np, code_n)
         return {name: np.sqrt(value) for name, value in parts.items()}
 
-    def predict_bounds(self, X) -> tuple[np.ndarray, np.ndarray]:
+    def predict_bounds(self, X, strata=None) -> tuple[np.ndarray, np.ndarray]:
         """Exact lower and upper POPS bounds.
 
         The extremes of the prediction over the whole posterior (``μ ± k
@@ -73,21 +85,33 @@ class PosteriorPredictions:
         weight lies inside its own bounds; the mean of :meth:`predict` always
         lies between them.
 
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+        strata : array-like of shape (n_samples,), default=None
+            Stratum label of each row, for a model fit with ``strata``: each
+            row gets its stratum's ellipsoid ``μ ± k_s √(xᵀCx)``, the
+            smallest that covers that stratum's training rows. None uses the
+            pooled ``k`` (the largest ``k_s``). The box and the ensemble have
+            no ``k``: their bounds do not depend on the labels.
+
         Returns
         -------
         lower, upper : ndarray of shape (n_samples,) or (n_samples, n_targets)
             Bounds.
         """
         Xc_np, offset_nk = self._centred(X)
+        code_n = self._stratum_codes(strata, len(Xc_np), "predict_bounds")
         lows, highs = [], []
         for k, target in enumerate(self.posteriors_):
             mean = _predict.mean(target, Xc_np) + offset_nk[:, k]
-            low, high = _predict.bounds(target, Xc_np)
+            low, high = _predict.bounds(target, Xc_np, target.radii(code_n))
             lows.append(mean + low)
             highs.append(mean + high)
         return self._stack(lows), self._stack(highs)
 
-    def predict_interval(self, X, coverage: float = 0.95):
+    def predict_interval(self, X, coverage: float = 0.95, strata=None):
         """Calibrated interval ``mean ± q · σ`` at a chosen coverage.
 
         ``σ`` is the std of :meth:`predict` (the ``std_components`` at fit);
@@ -111,12 +135,23 @@ class PosteriorPredictions:
         structures or conditions unlike the training set. For those, the
         covering bounds of :meth:`predict_bounds` are the safer choice.
 
+        With ``strata`` (at fit and here) each row gets ``q_s · σ_s``: the
+        quantile of its own stratum's training rows, each scored with the σ
+        of its stratum's ``k_s`` (Mondrian conformal prediction). The
+        coverage then holds within each stratum separately, for new rows
+        exchangeable with that stratum's training rows; the pooled interval
+        only holds on average over all rows, and over-covers strata whose
+        scores are smaller than the others' (forces beside energies, say).
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Samples.
         coverage : float in (0, 1), default=0.95
             Target fraction of new points inside the interval.
+        strata : array-like of shape (n_samples,), default=None
+            Stratum label of each row, for a model fit with ``strata``; None
+            uses the pooled quantiles and σ (as a fit without strata).
 
         Returns
         -------
@@ -152,15 +187,16 @@ class PosteriorPredictions:
                 f"This {owner} was loaded from a format-1 file, which holds no "
                 "leave-one-out calibration: refit it to use predict_interval."
             )
+        code_n = self._stratum_codes(strata, len(Xc_np), "predict_interval")
         mean = self._mean(Xc_np, offset_nk)
-        std = self._std(Xc_np)
-        q = np.array(
+        std = self._std(Xc_np, code_n)
+        q = self._stack(
             [
-                _conformal.quantile_at(t.interval_quantiles, coverage)
+                _quantile_per_row(t, coverage, code_n, len(Xc_np))
                 for t in self.posteriors_
             ]
         )
-        half = std * (q[0] if self._y_ndim == 1 else q)
+        half = std * q
         return mean - half, mean + half
 
     def sample_parameters(
@@ -172,7 +208,12 @@ class PosteriorPredictions:
         or in the box ("hypercube"), or drawn from the weighted corrections
         ("ensemble"); use them to propagate the uncertainty to any quantity
         computed from the model. With constraints, every member satisfies
-        them.
+        them. For a model fit with ``strata`` the ellipsoid's members are
+        drawn with the pooled ``k`` (the largest ``k_s``), not a stratum's:
+        one parameter vector predicts energies, forces and stresses at once,
+        and only the pooled ellipsoid covers the training rows of every
+        stratum, so a member's force spread is wider than the force
+        stratum's bounds.
 
         Parameters
         ----------
@@ -205,6 +246,33 @@ class PosteriorPredictions:
             return coefs[:, 0], intercepts[:, 0]
         return coefs, intercepts
 
+    def _stratum_codes(self, strata, n_rows: int, method: str) -> np.ndarray | None:
+        """Codes (indices into ``strata_``) of the rows' labels, or None."""
+        if strata is None:
+            return None
+        owner = f"{type(self).__name__}.{method}"
+        known = getattr(self, "strata_", None)
+        if known is None:
+            raise ValueError(
+                f"The 'strata' parameter of {owner} needs a model fit with "
+                "strata: this one was fit without them. Refit with "
+                "fit(..., strata=labels) to predict per stratum, or call "
+                f"{method} without strata."
+            )
+        label_n = check_strata(strata, n_rows, owner)
+        code_of = {label: code for code, label in enumerate(known.tolist())}
+        distinct, inverse = np.unique(label_n, return_inverse=True)
+        unknown = [v for v in distinct.tolist() if v not in code_of]
+        if unknown:
+            raise ValueError(
+                f"The 'strata' parameter of {owner} must hold labels seen in "
+                f"fit: {known.tolist()}. Got unknown labels {unknown[:5]}; "
+                "refit with rows of those strata, or label the rows with a "
+                "known stratum."
+            )
+        codes = np.array([code_of[v] for v in distinct.tolist()], dtype=np.intp)
+        return codes[inverse.reshape(-1)]
+
     def _full_coef(self, z: np.ndarray, k: int) -> np.ndarray:
         limit = getattr(self, "_constraint", None)
         return z if limit is None else limit.expand(z, k)
@@ -225,12 +293,14 @@ class PosteriorPredictions:
             ]
         )
 
-    def _std(self, Xc_np):
-        parts = self._variances(Xc_np)
+    def _std(self, Xc_np, code_n=None):
+        parts = self._variances(Xc_np, code_n)
         return np.sqrt(sum(parts[name] for name in self.std_components))
 
-    def _variances(self, Xc_np: np.ndarray) -> dict[str, np.ndarray]:
-        per_target = [_predict.variances(t, Xc_np) for t in self.posteriors_]
+    def _variances(self, Xc_np: np.ndarray, code_n=None) -> dict[str, np.ndarray]:
+        per_target = [
+            _predict.variances(t, Xc_np, t.radii(code_n)) for t in self.posteriors_
+        ]
         return {
             name: self._stack([parts[name] for parts in per_target])
             for name in per_target[0]
@@ -238,3 +308,16 @@ class PosteriorPredictions:
 
     def _stack(self, columns: list[np.ndarray]) -> np.ndarray:
         return columns[0] if self._y_ndim == 1 else np.stack(columns, axis=1)
+
+
+def _quantile_per_row(target, coverage: float, code_n, n_rows: int) -> np.ndarray:
+    """Return the conformal quantile of each row's stratum (pooled without codes)."""
+    if code_n is None:
+        return np.full(n_rows, _conformal.quantile_at(target.quantiles(None), coverage))
+    per_stratum = np.array(
+        [
+            _conformal.quantile_at(target.quantiles(code), coverage)
+            for code in range(len(target.stratum_quantiles))
+        ]
+    )
+    return per_stratum[code_n]

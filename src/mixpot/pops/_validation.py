@@ -78,6 +78,31 @@ def check_groups(groups, n_samples: int, owner: str) -> np.ndarray | None:
     return group_n
 
 
+def check_strata(strata, n_samples: int, owner: str) -> np.ndarray | None:
+    """Return ``strata`` as a 1-D array of str, int or bool labels (or None).
+
+    Labels must be strings, integers or booleans so that a fitted model can
+    store them in its ``.npz`` file without pickle; a list of Python strings
+    (an object array) becomes a str array.
+    """
+    if strata is None:
+        return None
+    label_n = np.asarray(strata)
+    if label_n.shape != (n_samples,):
+        raise ValueError(
+            f"The 'strata' parameter of {owner} must be an array of shape "
+            f"({n_samples},) to match X. Got shape {label_n.shape}."
+        )
+    if label_n.dtype.kind == "O" and all(isinstance(v, str) for v in label_n):
+        label_n = label_n.astype(str)
+    if label_n.dtype.kind not in "USiub":
+        raise ValueError(
+            f"The 'strata' parameter of {owner} must hold str, int or bool "
+            f"labels (one per row, e.g. rows.kind). Got dtype {label_n.dtype}."
+        )
+    return label_n
+
+
 def check_estimator_params(estimator, posteriors: tuple, components: tuple) -> None:
     """Check every constructor parameter of a POPSRegressor (at fit)."""
     owner = type(estimator).__name__
@@ -92,6 +117,7 @@ def check_estimator_params(estimator, posteriors: tuple, components: tuple) -> N
         check_param(owner, name, getattr(estimator, name), "non-negative")
     for name in ("alpha_init", "lambda_init"):
         check_param(owner, name, getattr(estimator, name), "optional-positive")
+    check_param(owner, "min_stratum_rows", estimator.min_stratum_rows, "positive-int")
     if estimator.chunk_size is not None:
         check_param(owner, "chunk_size", estimator.chunk_size, "positive-int")
     chosen = estimator.std_components

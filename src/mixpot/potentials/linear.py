@@ -144,6 +144,7 @@ class LinearPotential:
         *,
         groups: np.ndarray | None = None,
         constraints: tuple[np.ndarray, np.ndarray] | None = None,
+        strata: np.ndarray | None = None,
     ) -> LinearPotential:
         """Fit the coefficients to reference energies, forces and stresses.
 
@@ -177,6 +178,14 @@ class LinearPotential:
             Exact linear constraints ``A_eq @ coef = b_eq`` (baseline already
             moved into ``b_eq``), passed to a POPSRegressor's ``fit``: the
             fit, every bound and every ensemble member keep them.
+        strata : array-like, shape (n_rows,), optional
+            Stratum label of each row (``rows.kind``: "energy", "force",
+            "stress", "atom_energy") for per-kind covering factors and
+            calibration, passed to a POPSRegressor's ``fit`` (other
+            regressors do not calibrate). The potential's uncertainties then
+            use the matching stratum: "force" for forces, "energy" for total
+            energies, "atom_energy" (else "energy") for per-atom energies
+            (see :mod:`mixpot.potentials.uncertainty`).
 
         Returns
         -------
@@ -206,6 +215,8 @@ class LinearPotential:
         fit_kwargs = {} if weights is None else {"sample_weight": weights}
         if groups is not None and isinstance(regressor, POPSRegressor):
             fit_kwargs["groups"] = groups  # other regressors do not calibrate
+        if strata is not None and isinstance(regressor, POPSRegressor):
+            fit_kwargs["strata"] = strata
         if constraints is not None:
             if not isinstance(regressor, POPSRegressor):
                 raise ValueError(

@@ -43,7 +43,7 @@ from mixpot.descriptors import check_structure
 from mixpot.lammps import element_types
 
 from .calculator import SnapEngine
-from .uncertainty import atom_energy_rows, force_std
+from .uncertainty import ATOM_ENERGY_STRATA, atom_energy_rows, force_std, row_strata
 
 if TYPE_CHECKING:
     from .linear import LinearPotential
@@ -166,7 +166,8 @@ def atom_uncertainty(
     rows_nx = atom_energy_rows(
         descriptor, np.hstack([constant_n1, descriptors_nk]), types_n
     )
-    _, std = regressor.predict(rows_nx, return_std=True)
+    strata = row_strata(regressor, ATOM_ENERGY_STRATA, len(rows_nx))
+    _, std = regressor.predict(rows_nx, return_std=True, strata=strata)
     return np.asarray(std, dtype=float)
 
 

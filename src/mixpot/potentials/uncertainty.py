@@ -14,7 +14,17 @@ engine computes, per atom:
 
 It calls only the public API of :class:`~mixpot.pops.POPSRegressor`
 (``predict(..., return_std=True)``, ``predict_bounds``), so a new posterior
-there is picked up as it is. Used by
+there is picked up as it is.
+
+When the regressor was fit with strata (the distillation passes
+``strata=rows.kind``), each row is predicted with the ``k`` of the matching
+stratum (:func:`row_strata`): force rows with "force"; the total energy
+with "energy"; per-atom energies with "atom_energy" when the fit had such
+rows — they are rows of exactly that form and target, so that stratum's
+``k`` is the one calibrated on them — and otherwise with "energy", the
+only energy stratum (the per-atom energies are the parts of its totals). A
+regressor without the matching stratum (or without strata) answers with
+its pooled ``k``. Used by
 :class:`~mixpot.potentials.SnapCalculator` through
 :meth:`~mixpot.potentials.LinearPotential.atom_energy_uncertainty` and
 :meth:`~mixpot.potentials.LinearPotential.force_std`; an uncertainty
@@ -57,6 +67,42 @@ class EnergyUncertainty:
     upper: float
 
 
+#: Strata to use for each kind of row, most specific first.
+FORCE_STRATA = ("force",)
+ENERGY_STRATA = ("energy",)
+ATOM_ENERGY_STRATA = ("atom_energy", "energy")
+
+
+def row_strata(
+    regressor: POPSRegressor, preferred: tuple[str, ...], n_rows: int
+) -> np.ndarray | None:
+    """Return the stratum label for ``n_rows`` rows, or None for the pooled fit.
+
+    The first of ``preferred`` the regressor was fit with; None when it has
+    none of them (or no strata).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(40, 3)), rng.normal(size=40)
+    >>> kinds = np.array(["energy", "force"] * 20)
+    >>> pops = POPSRegressor().fit(X, y, strata=kinds)
+    >>> row_strata(pops, ATOM_ENERGY_STRATA, 2).tolist()
+    ['energy', 'energy']
+    >>> row_strata(POPSRegressor().fit(X, y), FORCE_STRATA, 2) is None
+    True
+    """
+    known = getattr(regressor, "strata_", None)
+    if known is None:
+        return None
+    names = set(known.tolist())
+    for label in preferred:
+        if label in names:
+            return np.full(n_rows, label)
+    return None
+
+
 def atom_energy_rows(
     descriptor: SNAP, descriptors_nk: np.ndarray, types_n: np.ndarray
 ) -> np.ndarray:
@@ -96,8 +142,8 @@ def atom_energy_uncertainty(
     See :func:`atom_energy_rows` for the parameters.
     """
     rows_nx = atom_energy_rows(descriptor, descriptors_nk, types_n)
-    atom_std, atom_lower, atom_upper = _interval(regressor, rows_nx)
-    std, lower, upper = _interval(regressor, rows_nx.sum(axis=0)[None])
+    atom_std, atom_lower, atom_upper = _interval(regressor, rows_nx, ATOM_ENERGY_STRATA)
+    std, lower, upper = _interval(regressor, rows_nx.sum(axis=0)[None], ENERGY_STRATA)
     return EnergyUncertainty(
         atom_std,
         atom_lower,
@@ -137,14 +183,18 @@ def force_std(
     rows_ntcx[..., 1:] = gradients_ntck
     # Columns are element-major: move the element axis next to the columns.
     rows_ncx = rows_ntcx.transpose(0, 2, 1, 3).reshape(3 * n_atoms, -1)
-    _, std = regressor.predict(rows_ncx, return_std=True)
+    strata = row_strata(regressor, FORCE_STRATA, len(rows_ncx))
+    _, std = regressor.predict(rows_ncx, return_std=True, strata=strata)
     return std.reshape(n_atoms, 3)
 
 
-def _interval(regressor: POPSRegressor, rows_nx: np.ndarray) -> tuple[np.ndarray, ...]:
+def _interval(
+    regressor: POPSRegressor, rows_nx: np.ndarray, preferred: tuple[str, ...]
+) -> tuple[np.ndarray, ...]:
     """Std and bounds (as offsets from the mean) of linear rows."""
-    mean, std = regressor.predict(rows_nx, return_std=True)
-    lower, upper = regressor.predict_bounds(rows_nx)
+    strata = row_strata(regressor, preferred, len(rows_nx))
+    mean, std = regressor.predict(rows_nx, return_std=True, strata=strata)
+    lower, upper = regressor.predict_bounds(rows_nx, strata=strata)
     return std, lower - mean, upper - mean
 
 
