@@ -55,6 +55,7 @@ def check_frame(out_dir: Path, config, distilled, settings) -> dict:
         **force_errors(frame, forces, held_out_rmse),
         **costs(frame, seconds, config, settings),
         "defect_path": defect_path(frames),
+        "interstitial_path": interstitial_path(frames, config),
     }
     cache.write_text(json.dumps(numbers, indent=2))
     return numbers
@@ -164,6 +165,36 @@ def defect_path(frames: list[Atoms]) -> dict:
     first = frames[0]
     probe = Atoms([1] * len(centres), np.array(centres), cell=first.cell, pbc=first.pbc)
     displacement = probe.get_distances(0, range(len(centres)), mic=True)
+    return {"time_fs": times, "displacement_A": displacement.tolist()}
+
+
+def interstitial_path(frames: list[Atoms], config) -> dict:
+    """Time (fs) and displacement (Å) of the self-interstitial, found alone.
+
+    The doubly occupied Wigner–Seitz site of each frame against the perfect
+    lattice (:func:`mixpot.mixing.defects.wigner_seitz`), independent of λ:
+    a <111> hop of a bcc interstitial moves it by √3 a / 2.
+    """
+    from ase.build import bulk
+
+    from mixpot.mixing.defects import wigner_seitz
+
+    system = config.system
+    lattice = bulk(
+        system.element, system.lattice, a=system.lattice_constant, cubic=True
+    ).repeat(tuple(system.repeat))
+    sites, times = [], []
+    for frame in frames:
+        occupancy = wigner_seitz(frame, lattice)
+        crowded = occupancy.interstitials
+        if len(crowded):
+            sites.append(occupancy.site_positions_sc[crowded[0]])
+            times.append(float(frame.info["time_fs"]))
+    if not sites:
+        return {"time_fs": [], "displacement_A": []}
+    first = frames[0]
+    probe = Atoms([1] * len(sites), np.array(sites), cell=first.cell, pbc=first.pbc)
+    displacement = probe.get_distances(0, range(len(sites)), mic=True)
     return {"time_fs": times, "displacement_A": displacement.tolist()}
 
 

@@ -41,7 +41,7 @@ def write_figures(out_dir: Path, config, distilled, accuracy: dict) -> list[str]
         names.append(_parity(out_dir, held_out))
         names.append(_calibration(out_dir, held_out))
     frames = read(Path(config.output.folder) / TRAJECTORY, index=":")
-    names.append(_lambda_over_time(out_dir, frames))
+    names.append(_lambda_over_time(out_dir, frames, accuracy.get("interstitial_path")))
     names.append(_error_vs_distance(out_dir, accuracy))
     names.append(_speedup(out_dir, accuracy))
     return names
@@ -137,12 +137,15 @@ def _calibration(out_dir: Path, held_out: dict) -> str:
     return _save(figure, out_dir, "calibration.png")
 
 
-def _lambda_over_time(out_dir: Path, frames, n_panels: int = 5) -> str:
+def _lambda_over_time(
+    out_dir: Path, frames, interstitial: dict | None = None, n_panels: int = 5
+) -> str:
     """λ on the (1-10) plane through the defect, and the core's path, over time.
 
     Top: the atoms within 1.5 Å of the plane through the first frame's core,
     within ``ZOOM`` Å of it, coloured by λ. Bottom: the distance of the λ = 1
-    centroid from where it started.
+    centroid, and of the Wigner–Seitz interstitial site, from where they
+    started.
     """
     import matplotlib.pyplot as plt
 
@@ -180,11 +183,19 @@ def _lambda_over_time(out_dir: Path, frames, n_panels: int = 5) -> str:
         ax.set_aspect("equal")
     axes[0].set_ylabel("across (Å)")
     top.colorbar(points, ax=list(axes), label="λ", shrink=0.9)
-    path = defect_path(frames)
     ax = bottom.subplots()
-    ax.plot(path["time_fs"], path["displacement_A"], "o-", ms=4)
+    path = defect_path(frames)
+    ax.plot(path["time_fs"], path["displacement_A"], "o-", ms=4, label="λ = 1 centroid")
+    if interstitial is not None and interstitial["time_fs"]:
+        ax.step(
+            interstitial["time_fs"],
+            interstitial["displacement_A"],
+            where="mid",
+            label="interstitial site (Wigner–Seitz)",
+        )
     ax.set_xlabel("time (fs)")
-    ax.set_ylabel("λ = 1 centroid from start (Å)")
+    ax.set_ylabel("distance from start (Å)")
+    ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return _save(figure, out_dir, "lambda_over_time.png")
 

@@ -56,14 +56,15 @@ class DemoSettings:
         Conventional cells per side of the MD box (10: 2,000 sites plus the
         crowdion).
     temperature_K, timestep_fs, steps : float, float, int
-        Langevin MD (friction ``friction_per_fs``): 150 steps of 4 fs, long
-        enough for the crowdion to hop (the distilled SNAP alone moves it one
-        <111> spacing in 0.3–0.4 ps at 600 K; benchmarks/README.md, "The
-        demo").
+        Langevin MD (friction ``friction_per_fs``): 240 steps of 5 fs at
+        900 K. SevenNet-0's self-interstitial (a <111> dumbbell) did not hop
+        in 0.6 ps at 600 K; at 900 K it made its first <111> hop after
+        0.9 ps (benchmarks/README.md, "The demo"). The distilled SNAP alone
+        moves its crowdion one spacing every ~0.35 ps at 600 K.
     expensive_every : int
         Steps per expensive correction (impulse multiple time stepping,
-        :class:`~mixpot.mixing.MultipleTimeStep`): 5 × 4 fs = a 20 fs outer
-        step, a sixth of W's shortest phonon period.
+        :class:`~mixpot.mixing.MultipleTimeStep`): 6 × 5 fs = a 30 fs outer
+        step, below a quarter of W's shortest phonon period (133 fs).
     n_every : int
         Steps between region rebuilds (the only steps that evaluate the
         per-atom uncertainty).
@@ -94,13 +95,13 @@ class DemoSettings:
     expensive: str = "sevennet:7net-0"
     element: str = "W"
     repeat: int = 10
-    temperature_K: float = 600.0
-    timestep_fs: float = 4.0
-    steps: int = 150
-    friction_per_fs: float = 0.01
-    expensive_every: int = 5
-    n_every: int = 10
-    trajectory_every: int = 10
+    temperature_K: float = 900.0
+    timestep_fs: float = 5.0
+    steps: int = 240
+    friction_per_fs: float = 0.02
+    expensive_every: int = 6
+    n_every: int = 12
+    trajectory_every: int = 12
     r_core: float = 2.0
     r_blend: float = 3.0
     mode: str = "force"
@@ -134,7 +135,7 @@ def run_demo(
     out_dir : str or Path
         Report folder (created; what is in it is reused).
     settings : DemoSettings, optional
-        Defaults: SevenNet-0, W, 2,001 atoms, 600 K.
+        Defaults: SevenNet-0, W, 2,001 atoms, 900 K.
     progress : bool, default False
         Progress bars on the long stages.
     say : callable, default logging

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
+
 PROPERTIES = (
     ("lattice_constant", "a (Å)", 4),
     ("c11", "C11 (GPa)", 0),
@@ -99,9 +101,28 @@ def _accuracy(accuracy: dict) -> list[str]:
         + ("n/a" if math.isnan(recall) else f"{100 * recall:.0f}%")
         + ".",
         f"- The expensive core's centroid moved {moved} from the first saved frame.",
+        f"- {_hops(accuracy.get('interstitial_path'))}",
         "",
     ]
     return lines
+
+
+def _hops(path: dict | None) -> str:
+    """Say where the Wigner–Seitz interstitial went (found without λ)."""
+    if not path or not path["time_fs"]:
+        return "No interstitial site was found by Wigner–Seitz analysis."
+    distance = np.asarray(path["displacement_A"])
+    moved = np.flatnonzero(distance > 0.5)
+    if not len(moved):
+        return (
+            "The interstitial (Wigner–Seitz site) stayed on its first site "
+            f"for the {path['time_fs'][-1]:.0f} fs saved."
+        )
+    return (
+        f"The interstitial (Wigner–Seitz site) first left its site at "
+        f"{path['time_fs'][moved[0]]:.0f} fs and was at most {distance.max():.2f} Å "
+        f"from it; {distance[-1]:.2f} Å at the end."
+    )
 
 
 def _costs(accuracy: dict) -> list[str]:
