@@ -160,12 +160,7 @@ def defect_path(frames: list[Atoms]) -> dict:
         if centre is not None:
             centres.append(centre)
             times.append(float(frame.info["time_fs"]))
-    if not centres:
-        return {"time_fs": [], "displacement_A": []}
-    first = frames[0]
-    probe = Atoms([1] * len(centres), np.array(centres), cell=first.cell, pbc=first.pbc)
-    displacement = probe.get_distances(0, range(len(centres)), mic=True)
-    return {"time_fs": times, "displacement_A": displacement.tolist()}
+    return _path(centres, times, frames[0])
 
 
 def interstitial_path(frames: list[Atoms], config) -> dict:
@@ -190,11 +185,15 @@ def interstitial_path(frames: list[Atoms], config) -> dict:
         if len(crowded):
             sites.append(occupancy.site_positions_sc[crowded[0]])
             times.append(float(frame.info["time_fs"]))
-    if not sites:
+    return _path(sites, times, frames[0])
+
+
+def _path(points: list, times: list, first: Atoms) -> dict:
+    """Minimum-image distance (Å) of each point from the first, with its time."""
+    if not points:
         return {"time_fs": [], "displacement_A": []}
-    first = frames[0]
-    probe = Atoms([1] * len(sites), np.array(sites), cell=first.cell, pbc=first.pbc)
-    displacement = probe.get_distances(0, range(len(sites)), mic=True)
+    probe = Atoms([1] * len(points), np.array(points), cell=first.cell, pbc=first.pbc)
+    displacement = probe.get_distances(0, range(len(points)), mic=True)
     return {"time_fs": times, "displacement_A": displacement.tolist()}
 
 
