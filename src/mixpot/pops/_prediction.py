@@ -246,6 +246,46 @@ class PosteriorPredictions:
             return coefs[:, 0], intercepts[:, 0]
         return coefs, intercepts
 
+    def mode_coordinates(self, X, target: int = 0) -> np.ndarray:
+        """Coordinates of rows along one target's principal axes.
+
+        ``g_ij = (x_i − x̄) · v_j`` with ``v_j`` the axes (``modes``) of the
+        posterior of ``target`` (in the constraint's null space for a fit
+        with constraints). For the ellipsoid the half-width of a row's
+        bounds is ``k √(Σ_j (g_ij s_j)²)`` with ``s = axis_scale`` of
+        ``posteriors_[target]``: what each axis contributes to it, for
+        diagnosing which directions set a bound.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+        target : int, default=0
+            Index of the target column.
+
+        Returns
+        -------
+        coordinates : ndarray of shape (n_samples, n_modes)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from mixpot.pops import POPSRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(200, 3))
+        >>> model = POPSRegressor().fit(X, np.sin(X).sum(axis=1))
+        >>> g = model.mode_coordinates(X[:5])
+        >>> t = model.posteriors_[0]
+        >>> half = t.radius * np.sqrt(((g * t.axis_scale) ** 2).sum(axis=1))
+        >>> low, high = model.predict_bounds(X[:5])
+        >>> bool(np.allclose(half, (high - low) / 2))
+        True
+        """
+        check_is_fitted(self)
+        indices = tuple(range(len(self.posteriors_)))
+        check_param(type(self).__name__, "target", target, "option", indices)
+        return self._centred(X)[0] @ self.posteriors_[target].modes
+
     def _stratum_codes(self, strata, n_rows: int, method: str) -> np.ndarray | None:
         """Codes (indices into ``strata_``) of the rows' labels, or None."""
         if strata is None:
