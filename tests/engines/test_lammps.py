@@ -295,3 +295,133 @@ def test_a_lammps_without_pair_snap_is_refused(monkeypatch):
     expensive, cheap = potentials()
     with pytest.raises(RuntimeError, match="lacks pair snap"):
         LammpsMixedEngine(system("cubic"), expensive, cheap, Regions([0], **REGION))
+
+
+def _minimum_image_shift(a, b, cell) -> float:
+    shift = a - b
+    shift -= np.round(shift @ np.linalg.inv(cell.array)) @ cell.array
+    return float(np.abs(shift).max())
+
+
+@pytest.mark.parametrize("mode", ["energy", "force"])
+def test_multiple_time_step_matches_ase_engine(tungsten_pair, mode):
+    """With the correction every 4 steps LAMMPS follows ASE's MultipleTimeStep."""
+    from mixpot.mixing import MultipleTimeStep
+
+    expensive, cheap = tungsten_pair
+    atoms = vacancy_cell(600.0)
+    regions = Regions([41], **VACANCY_REGION)
+    with LammpsMixedEngine(
+        atoms, expensive, cheap, regions, mode, expensive_every=4
+    ) as engine:
+        engine.set_timestep(1.0)
+        engine.command("fix mixpot_nve all nve")
+        engine.command("run 40")
+        positions = engine.positions()
+    reference = atoms.copy()
+    mixed = MixedCalculator(
+        expensive.calculator(uncertainty=False),
+        cheap.calculator(uncertainty=False),
+        regions,
+        mode=mode,
+    )
+    reference.calc = MultipleTimeStep(mixed, every=4)
+    VelocityVerlet(reference, 1.0 * units.fs).run(40)
+    assert _minimum_image_shift(reference.positions, positions, atoms.cell) < 1e-6
+    # The impulses matter: the plain mixed run ends elsewhere.
+    plain = atoms.copy()
+    plain.calc = mixed
+    VelocityVerlet(plain, 1.0 * units.fs).run(40)
+    assert _minimum_image_shift(plain.positions, positions, atoms.cell) > 1e-5
+
+
+def test_multiple_time_step_resumes_between_corrections(tungsten_pair, tmp_path):
+    """Correction every 4 steps, checkpoint at step 10 (between two), resume.
+
+    Blend Langevin and rebuilds every 8 steps: step 20 equals a straight
+    run, and so does thermo's energy, the cheap one plus the last correction
+    (kept in the checkpoint).
+    """
+    from mixpot.engines.langevin import BlendLangevin
+
+    expensive, cheap = tungsten_pair
+    atoms = vacancy_cell(600.0)
+    regions = Regions([41], **VACANCY_REGION, n_every=8)
+    thermostat = BlendLangevin(600.0, 0.02, seed=3)
+
+    def prepared(engine):
+        engine.set_timestep(2.0)
+        engine.set_blend_langevin(thermostat)
+        engine.command("fix mixpot_nve all nve")
+        return engine
+
+    def new_engine():
+        return LammpsMixedEngine(atoms, expensive, cheap, regions, expensive_every=4)
+
+    with prepared(new_engine()) as engine:
+        engine.command("run 22")
+        straight, straight_pe = engine.positions(), engine.lmp.get_thermo("pe")
+    with prepared(new_engine()) as engine:
+        engine.command("run 10")
+        engine.checkpoint(tmp_path / "step10")
+    with LammpsMixedEngine.resume(
+        tmp_path / "step10", expensive, cheap, regions, expensive_every=4
+    ) as engine:
+        prepared(engine)
+        engine.command("run 12")
+        resumed, resumed_pe = engine.positions(), engine.lmp.get_thermo("pe")
+    assert _minimum_image_shift(resumed, straight, atoms.cell) < 1e-10
+    assert abs(resumed_pe - straight_pe) < 1e-8
+
+
+def test_evaluate_between_corrections_gives_the_mixed_model(tungsten_pair):
+    """At step 2 of k = 4, evaluate() is the mixed model; the run goes on unchanged."""
+    expensive, cheap = tungsten_pair
+    atoms = vacancy_cell(600.0)
+    regions = Regions([41], **VACANCY_REGION)
+
+    def engine_after_two_steps():
+        engine = LammpsMixedEngine(
+            atoms, expensive, cheap, regions, "energy", expensive_every=4
+        )
+        engine.set_timestep(1.0)
+        engine.command("fix mixpot_nve all nve")
+        engine.command("run 2")
+        return engine
+
+    with engine_after_two_steps() as engine:
+        evaluation = engine.evaluate()
+        here = atoms.copy()
+        here.positions = engine.positions()
+        engine.command("run 6 pre no")
+        after_evaluate = engine.positions()
+    with engine_after_two_steps() as engine:
+        engine.command("run 6 pre no")
+        undisturbed = engine.positions()
+    here.calc = MixedCalculator(
+        expensive.calculator(uncertainty=False),
+        cheap.calculator(uncertainty=False),
+        regions,
+        mode="energy",
+    )
+    here.calc.update_regions(atoms)  # the engine's regions, built at step 0
+    np.testing.assert_allclose(evaluation.forces, here.get_forces(), atol=FORCE_TOL)
+    assert abs(evaluation.energy - here.get_potential_energy()) < ENERGY_TOL
+    assert _minimum_image_shift(after_evaluate, undisturbed, atoms.cell) < 1e-10
+
+
+@pytest.mark.parametrize(
+    "every, n_every, match",
+    [
+        (0, 0, "integer >= 1"),
+        (2.0, 0, "integer >= 1"),
+        (4, 6, r"n_every \(6\) must be a multiple of expensive_every \(4\)"),
+    ],
+)
+def test_bad_expensive_every_is_refused(every, n_every, match):
+    expensive, cheap = potentials()
+    regions = Regions([0], **REGION, n_every=n_every)
+    with pytest.raises(ValueError, match=match):
+        LammpsMixedEngine(
+            system("cubic"), expensive, cheap, regions, expensive_every=every
+        )

@@ -84,13 +84,27 @@ def test_resumed_run_ends_where_an_uninterrupted_one_ends(tmp_path, cheap_npz):
     assert np.abs(shift).max() < 1e-8
 
 
-def test_two_ranks_follow_the_one_rank_run(tmp_path, cheap_npz):
-    """``mixpot run --engine lammps --np 2`` reproduces the one-rank rows."""
+EVERYWHERE = {"dynamics": {"integrator": "langevin", "steps": 12}}
+MULTIPLE_TIME_STEP = {**EVERYWHERE, "mixing": {"mode": "energy", "expensive_every": 2}}
+
+
+@pytest.mark.parametrize(
+    "sections",
+    [{}, EVERYWHERE, MULTIPLE_TIME_STEP],
+    ids=["blend-langevin", "langevin", "langevin-every-2"],
+)
+def test_two_ranks_follow_the_one_rank_run(tmp_path, cheap_npz, sections):
+    """``mixpot run --engine lammps --np 2`` reproduces the one-rank rows:
+    with the thermostat on the blend or on every atom (atoms that change
+    rank keep their Langevin forces across a checkpoint) and with the
+    expensive correction every second step.
+    """
     one_folder, two_folder = tmp_path / "one", tmp_path / "two"
     one_folder.mkdir()
     two_folder.mkdir()
-    run(config_in(one_folder, cheap_npz))
-    path = write_toml(two_folder, w_vacancy_settings(cheap_npz, **LANGEVIN))
+    run(config_in(one_folder, cheap_npz, **sections))
+    settings = w_vacancy_settings(cheap_npz, **{**LANGEVIN, **sections})
+    path = write_toml(two_folder, settings)
     completed = subprocess.run(
         [
             sys.executable,
@@ -268,3 +282,45 @@ def test_uncertainty_regions_are_those_of_the_ase_engine(tmp_path, cheap_npz):
     ]
     assert np.count_nonzero(ase_lambda == 1) > 0
     np.testing.assert_allclose(lammps_lambda, ase_lambda, atol=1e-9)
+
+
+def test_multiple_time_step_run_follows_the_ase_engine(tmp_path, cheap_npz):
+    """With ``expensive_every = 2`` LAMMPS' thermo energies are the ASE engine's.
+
+    8 NVE steps; the energies are the cheap energy plus the last correction,
+    and the total energy, step by step. Temperatures differ by LAMMPS' 3N − 3
+    degrees of freedom against ASE's 3N.
+    """
+    from mixpot.engines import ase as ase_engine
+
+    configs = {}
+    for engine in ("lammps", "ase"):
+        folder = tmp_path / engine
+        folder.mkdir()
+        settings = w_vacancy_settings(
+            cheap_npz,
+            mixing={"mode": "energy", "expensive_every": 2},
+            dynamics={"integrator": "nve", "steps": 8},
+            output={"trajectory_every": 0, "thermo_every": 1, "checkpoint_every": 0},
+        )
+        configs[engine] = RunConfig.from_toml(write_toml(folder, settings))
+    run(configs["lammps"])
+    ase_engine.run(configs["ase"])
+    lammps_rows = thermo_rows(tmp_path / "lammps" / "out")
+    ase_rows = thermo_rows(tmp_path / "ase" / "out")
+    np.testing.assert_array_equal(lammps_rows[:, 0], np.arange(9))
+    np.testing.assert_allclose(lammps_rows[:, 3:5], ase_rows[:, 3:5], rtol=1e-8)
+    # Total energy at the correction steps: within 1 meV/atom, as the other
+    # NVE tests ask (127 atoms).
+    assert np.ptp(lammps_rows[::2, 4]) / 127 < 1e-3
+
+
+def test_regions_off_the_multiple_time_step_beat_are_refused(tmp_path, cheap_npz):
+    config = config_in(
+        tmp_path,
+        cheap_npz,
+        mixing={"mode": "energy", "expensive_every": 4},
+        dynamics={"integrator": "nve", "steps": 8},
+    )
+    with pytest.raises(ConfigError, match=r"n_every.*\(2\) must be a multiple"):
+        run(config)

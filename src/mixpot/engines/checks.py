@@ -56,3 +56,22 @@ def check_mode(mode: str) -> None:
             f"The 'mode' parameter of LammpsMixedEngine must be one of "
             f"{list(MODES)}. Got {mode!r}."
         )
+
+
+def check_expensive_every(every, regions) -> None:
+    """Refuse a bad multiple-time-step period, or regions rebuilt off its beat.
+
+    Regions are rebuilt only at correction steps, so ``regions.n_every``
+    (0: built once) must be a multiple of ``every``.
+    """
+    if isinstance(every, bool) or not isinstance(every, int | np.integer) or every < 1:
+        raise ValueError(
+            "The 'expensive_every' parameter of LammpsMixedEngine must be an "
+            f"integer >= 1 (steps per expensive correction). Got {every!r}."
+        )
+    if regions.n_every % every:
+        raise ValueError(
+            f"The regions' n_every ({regions.n_every}) must be a multiple of "
+            f"expensive_every ({every}): regions are rebuilt at correction "
+            "steps only."
+        )

@@ -57,7 +57,13 @@ from mixpot.models import default_buffer
 from mixpot.potentials import LinearPotential
 
 from .checkpoint import read_state, write_state
-from .checks import check_cheap, check_inputs, check_mode, check_styles
+from .checks import (
+    check_cheap,
+    check_expensive_every,
+    check_inputs,
+    check_mode,
+    check_styles,
+)
 from .correction import LAMMPS_VOIGT, CutoutCorrection
 from .exchange import RootExchange
 from .langevin import BlendLangevin, BlendLangevinForces
@@ -113,13 +119,21 @@ class LammpsMixedEngine:
     workdir : path, optional
         Folder for the cheap potential's LAMMPS files (default: a temporary
         folder removed by :meth:`close`).
+    expensive_every : int, default 1
+        Impulse multiple time stepping: the correction is evaluated at the
+        steps where ``step % expensive_every == 0`` and applied there
+        ``expensive_every`` times as strong (:mod:`.step`); for ``fix nve``
+        and the Langevin thermostats of :meth:`set_blend_langevin`, whose
+        forces are added at every step. ``regions.n_every`` must be a
+        multiple of it.
 
     Raises
     ------
     TypeError
         If ``cheap`` is not a :class:`~mixpot.potentials.LinearPotential`.
     ValueError
-        For an unknown mode, elements the cheap potential does not know,
+        For an unknown mode, a bad ``expensive_every``, elements the cheap
+        potential does not know,
         non-finite positions, in energy mode an expensive model without
         λ-weighted gradients, or, for the uncertainty criterion, a cheap
         potential without POPS posterior (or threshold).
@@ -150,13 +164,16 @@ class LammpsMixedEngine:
         min_gap: float = 6.0,
         vacuum: float = 6.0,
         workdir: str | Path | None = None,
+        expensive_every: int = 1,
     ) -> None:
         check_inputs(atoms, cheap, mode)
+        check_expensive_every(expensive_every, regions)
         self._setup(expensive, cheap, regions, mode, comm, workdir)
         self.numbers = atoms.numbers.copy()
         self.n_atoms = len(atoms)
         self.frame = lammps_frame(atoms)
         self.stepper = self._new_stepper(expensive, min_gap, vacuum)
+        self.stepper.every = expensive_every
         self._build_system(atoms)
         self._define_interactions()
 
@@ -173,12 +190,15 @@ class LammpsMixedEngine:
         min_gap: float = 6.0,
         vacuum: float = 6.0,
         workdir: str | Path | None = None,
+        expensive_every: int = 1,
     ) -> LammpsMixedEngine:
         """Continue from a :meth:`checkpoint` (``STEM.restart`` + ``STEM.npz``).
 
         The LAMMPS restart holds positions, velocities, the box and the
         integrators' state; the ``.npz`` holds λ, the expensive set, the
-        step of the last region rebuild and the ASE frame.
+        step of the last region rebuild, the last correction's energy and
+        virial and the ASE frame. Give the ``expensive_every`` of the
+        checkpointed run to continue it.
 
         Raises
         ------
@@ -195,6 +215,7 @@ class LammpsMixedEngine:
         engine = cls.__new__(cls)
         check_cheap(cheap)
         check_mode(mode)
+        check_expensive_every(expensive_every, regions)
         engine._setup(expensive, cheap, regions, mode, comm, workdir)
         engine.numbers = state["numbers"]
         engine.n_atoms = len(engine.numbers)
@@ -206,6 +227,7 @@ class LammpsMixedEngine:
         )
         engine.stepper = engine._new_stepper(expensive, min_gap, vacuum)
         engine.stepper.restore(state)
+        engine.stepper.every = expensive_every
         engine.lmp.commands_list(
             [
                 f"read_restart {restart}",
@@ -398,7 +420,23 @@ class LammpsMixedEngine:
         return int(self.lmp.extract_global("ntimestep"))
 
     def evaluate(self) -> MixedEvaluation:
-        """Evaluate the current configuration (``run 0``); results on every rank."""
+        """Evaluate the current configuration (``run 0``); results on every rank.
+
+        The mixed model itself, also between the corrections of a multiple
+        time-stepping run; LAMMPS' forces are then put back to the
+        integrator's (one more ``run 0``, served from the correction's
+        cache at a correction step).
+        """
+        self.stepper.exact = True
+        try:
+            evaluation = self._evaluate_mixed()
+        finally:
+            self.stepper.exact = False
+        if self.stepper.every > 1:
+            self.command("run 0 post no")
+        return evaluation
+
+    def _evaluate_mixed(self) -> MixedEvaluation:
         self.command("run 0 post no")
         forces_nc = self._gather_by_tag(self.lmp.numpy.extract_atom("f"))
         forces_nc = self.frame.to_ase_vectors(forces_nc)

@@ -10,7 +10,13 @@ Integrators: ``nve`` (``fix nve``), ``langevin`` and ``blend-langevin``
 atoms only: exact on restart and on any number of ranks), ``npt``
 (``fix npt``, energy mode), ``fire`` (``min_style fire``, ``min_modify norm
 max`` so that ``fmax`` means what it means in ASE). ``bfgs`` is ASE's and
-is refused here.
+is refused here. ``[mixing] expensive_every = k`` > 1 (nve, langevin)
+evaluates the expensive correction every k steps and applies it k-fold
+(impulse multiple time stepping, as in the ASE engine); ``[regions]
+n_every`` must then be a multiple of k. Thermo's energy is then the cheap
+energy plus the last correction, as in the ASE engine, but the dumped
+forces are those the integrator used: cheap between corrections, the
+k-fold correction at them (the ASE engine saves the mixed forces).
 
 The output folder holds what the ASE engine writes, in LAMMPS' own formats
 where it has one:
@@ -114,12 +120,12 @@ def _check_engine(config: RunConfig) -> None:
             f"{list(INTEGRATORS)} with --engine lammps. Got {integrator!r} (use "
             "'fire' for a relaxation, or the ASE engine)."
         )
-    if config.mixing.expensive_every != 1:
+    every, n_every = config.mixing.expensive_every, config.regions.n_every
+    if n_every % every:
         raise ConfigError(
-            "The 'expensive_every' parameter of [mixing] must be 1 with --engine "
-            "lammps (it evaluates the expensive correction every step). Got "
-            f"{config.mixing.expensive_every}: use the ASE engine for multiple "
-            "time stepping."
+            f"The 'n_every' parameter of [regions] ({n_every}) must be a multiple "
+            f"of [mixing] expensive_every ({every}) with --engine lammps: it "
+            "rebuilds the regions at correction steps only."
         )
 
 
@@ -188,6 +194,7 @@ class _Run:
             "min_gap": mixing.min_gap,
             "vacuum": mixing.vacuum,
             "workdir": self.folder / "lammps",
+            "expensive_every": mixing.expensive_every,
         }
         if self.rank == 0:
             (self.folder / "lammps").mkdir(parents=True, exist_ok=True)

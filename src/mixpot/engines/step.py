@@ -16,6 +16,16 @@ every rank:
 3. each rank adds it to ``fext`` (energy mode: with the global energy and
    virial; force mode: ``λ (F^exp − f)``, ``f`` being the cheap pair force
    LAMMPS already holds), then the Langevin forces if a thermostat is set.
+
+With multiple time stepping (``every`` = k > 1; see
+:mod:`mixpot.mixing.multiple_time_step`) steps 1 and 2 run only where
+``step % k == 0``, and the correction is added k times as strong there (an
+impulse); between them ``fext`` holds the Langevin forces alone and, in
+energy mode, the energy and virial of the last correction are passed on, so
+that thermo shows the cheap energy plus the last correction, as the ASE
+engine reports. Regions are rebuilt only at correction steps (``n_every`` a
+multiple of k). The LAMMPS step number sets the phase, so a resumed run
+corrects at the same steps as an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -78,6 +88,12 @@ class MixedStep:
         Langevin forces, on the blend atoms or (``langevin_everywhere``) all.
     timings : dict
         Seconds in the expensive model, the cheap correction, the callback.
+    every : int
+        Steps per expensive correction (multiple time stepping; 1: every
+        step).
+    exact : bool
+        Add the plain correction at any step (for an evaluation of the mixed
+        model between corrections), not the multiple-time-step impulse.
     """
 
     def __init__(
@@ -108,12 +124,21 @@ class MixedStep:
         self.blend_tags = np.zeros(0, dtype=int)
         self.last_rebuild: int | None = None
         self.langevin_memo = (-1, np.zeros(0, dtype=int), np.zeros((0, 3)))
+        self.every = 1
+        self.exact = False
+        self.last_totals: tuple[float, list[float]] = (0.0, [0.0] * 6)
 
     def memory(self) -> dict[str, np.ndarray]:
         """Return the region memory as arrays, for a checkpoint (rank 0's)."""
         step, tags, forces_nc = self.langevin_memo
         if self.thermostat is not None:
-            step, tags, forces_nc = self.thermostat.shared_memo(self.exchange.comm)
+            # Every rank keeps the merged memo: the run after a checkpoint
+            # repeats this step's callback (set-up), after LAMMPS may have
+            # moved atoms between ranks, and the Langevin forces must be
+            # those of the first call (velocities have moved on since).
+            self.thermostat.memo = self.thermostat.shared_memo(self.exchange.comm)
+            self.langevin_memo = self.thermostat.memo
+            step, tags, forces_nc = self.langevin_memo
         last = -1 if self.last_rebuild is None else self.last_rebuild
         return {
             "weights": self.weights,
@@ -122,6 +147,8 @@ class MixedStep:
             "langevin_step": np.array(step),
             "langevin_tags": tags,
             "langevin_forces": forces_nc,
+            "last_energy": np.array(self.last_totals[0]),
+            "last_virial": np.array(self.last_totals[1]),
             **region_arrays(self.state),
         }
 
@@ -138,6 +165,11 @@ class MixedStep:
             arrays["langevin_tags"],
             arrays["langevin_forces"],
         )
+        if "last_energy" in arrays:  # absent from states written before MTS
+            self.last_totals = (
+                float(arrays["last_energy"]),
+                [float(v) for v in arrays["last_virial"]],
+            )
 
     def __call__(self, caller, step, nlocal, tag, x, fext) -> None:
         """Add the correction (and thermostat) of ``step`` to ``fext``."""
@@ -145,35 +177,13 @@ class MixedStep:
         fext[:nlocal] = 0.0
         if self.exchange.failure is not None:
             return  # an earlier step failed: add nothing until LAMMPS returns
-        tags, positions_nc = tag[:nlocal], x[:nlocal]
-        if self._rebuild_due(step) and not self._rebuild_regions(
-            step, tags, positions_nc
-        ):
-            return
-        local = self.in_expensive[tags - 1]
-        local_tags = np.array(tags[local])
-        parts = self.exchange.gather_to_root(local_tags, positions_nc[local])
-        chunks, outcome = None, None
-        if self.exchange.rank == 0:
-            result = self.exchange.guarded(self._correction_on_root, parts)
-            chunks, outcome = result or ([None] * self.exchange.size, None)
-        self.exchange.wait_for_root()
-        correction_nc = self.exchange.comm.scatter(chunks, root=0)
-        totals = self.exchange.shared(outcome)
-        if totals is None:
-            return
-        if self.mode == "energy":
-            energy, virial = totals
-            fext[:nlocal][local] = correction_nc
-            # Every rank passes the global totals: compute pe adds the fix
-            # energy after its sum over ranks, and on 2 ranks a virial
-            # passed by rank 0 alone was measured to count half.
-            self.lmp.fix_external_set_energy_global(FIX_ID, energy)
-            self.lmp.fix_external_set_virial_global(FIX_ID, virial)
-        else:
-            weights = self.weights[local_tags - 1][:, None]
-            pair_forces = self.lmp.numpy.extract_atom("f")[:nlocal][local]
-            fext[:nlocal][local] = weights * (correction_nc - pair_forces)
+        tags = tag[:nlocal]
+        kick = self.kick(step)
+        if kick:
+            if not self._add_correction(step, tags, x[:nlocal], fext[:nlocal], kick):
+                return
+        elif self.mode == "energy":
+            self._set_totals(*self.last_totals)
         targets = None if self.langevin_everywhere else self.blend_tags
         if self.thermostat is not None and (targets is None or len(targets)):
             self.thermostat.add(
@@ -187,6 +197,51 @@ class MixedStep:
             )
             self.langevin_memo = self.thermostat.memo
         self.timings["callback"] += time.perf_counter() - start
+
+    def kick(self, step: int) -> int:
+        """Multiple of the correction added at ``step`` (0: none).
+
+        ``every`` at the correction steps, 0 between them; 1 at every step
+        without multiple time stepping or when ``exact`` is set.
+        """
+        if self.exact or self.every == 1:
+            return 1
+        return self.every if step % self.every == 0 else 0
+
+    def _add_correction(self, step, tags, positions_nc, fext_nc, kick) -> bool:
+        """Add ``kick`` times the correction of this step; False if it failed."""
+        if self._rebuild_due(step) and not self._rebuild_regions(
+            step, tags, positions_nc
+        ):
+            return False
+        local = self.in_expensive[tags - 1]
+        local_tags = np.array(tags[local])
+        parts = self.exchange.gather_to_root(local_tags, positions_nc[local])
+        chunks, outcome = None, None
+        if self.exchange.rank == 0:
+            result = self.exchange.guarded(self._correction_on_root, parts)
+            chunks, outcome = result or ([None] * self.exchange.size, None)
+        self.exchange.wait_for_root()
+        correction_nc = self.exchange.comm.scatter(chunks, root=0)
+        totals = self.exchange.shared(outcome)
+        if totals is None:
+            return False
+        if self.mode == "energy":
+            fext_nc[local] = kick * correction_nc
+            self.last_totals = totals
+            self._set_totals(*totals)
+        else:
+            weights = self.weights[local_tags - 1][:, None]
+            pair_forces = self.lmp.numpy.extract_atom("f")[: len(tags)][local]
+            fext_nc[local] = kick * weights * (correction_nc - pair_forces)
+        return True
+
+    def _set_totals(self, energy: float, virial) -> None:
+        # Every rank passes the global totals: compute pe adds the fix
+        # energy after its sum over ranks, and on 2 ranks a virial passed by
+        # rank 0 alone was measured to count half.
+        self.lmp.fix_external_set_energy_global(FIX_ID, energy)
+        self.lmp.fix_external_set_virial_global(FIX_ID, virial)
 
     def _rebuild_due(self, step: int) -> bool:
         if self.last_rebuild is None:

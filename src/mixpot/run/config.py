@@ -106,7 +106,8 @@ class MixingSection:
 
     ``expensive_every = k > 1`` evaluates the expensive correction every k
     steps only, applied k times as strong (impulse multiple time stepping:
-    :class:`mixpot.mixing.MultipleTimeStep`; ASE engine, nve and langevin).
+    :class:`mixpot.mixing.MultipleTimeStep`; nve and langevin, in both
+    engines; the LAMMPS engine needs ``[regions] n_every`` a multiple of k).
     """
 
     mode: str = "energy"
