@@ -393,10 +393,14 @@ def test_evaluate_between_corrections_gives_the_mixed_model(tungsten_pair):
         evaluation = engine.evaluate()
         here = atoms.copy()
         here.positions = engine.positions()
-        engine.command("run 6 pre no")
+        engine.command("run 1 pre no")  # step 3: the last correction's energy
+        pe_after_evaluate = engine.lmp.get_thermo("pe")
+        engine.command("run 5 pre no")
         after_evaluate = engine.positions()
     with engine_after_two_steps() as engine:
-        engine.command("run 6 pre no")
+        engine.command("run 1 pre no")
+        undisturbed_pe = engine.lmp.get_thermo("pe")
+        engine.command("run 5 pre no")
         undisturbed = engine.positions()
     here.calc = MixedCalculator(
         expensive.calculator(uncertainty=False),
@@ -407,6 +411,7 @@ def test_evaluate_between_corrections_gives_the_mixed_model(tungsten_pair):
     here.calc.update_regions(atoms)  # the engine's regions, built at step 0
     np.testing.assert_allclose(evaluation.forces, here.get_forces(), atol=FORCE_TOL)
     assert abs(evaluation.energy - here.get_potential_energy()) < ENERGY_TOL
+    assert abs(pe_after_evaluate - undisturbed_pe) < 1e-9
     assert _minimum_image_shift(after_evaluate, undisturbed, atoms.cell) < 1e-10
 
 

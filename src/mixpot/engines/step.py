@@ -228,7 +228,8 @@ class MixedStep:
             return False
         if self.mode == "energy":
             fext_nc[local] = kick * correction_nc
-            self.last_totals = totals
+            if step % self.every == 0:  # not an evaluation between corrections
+                self.last_totals = totals
             self._set_totals(*totals)
         else:
             weights = self.weights[local_tags - 1][:, None]
