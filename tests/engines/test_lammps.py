@@ -430,3 +430,28 @@ def test_bad_expensive_every_is_refused(every, n_every, match):
         LammpsMixedEngine(
             system("cubic"), expensive, cheap, regions, expensive_every=every
         )
+
+
+def test_evaluate_leaves_out_the_thermostat_forces(tungsten_pair):
+    """With Langevin on every atom, evaluate() is the mixed model alone."""
+    from mixpot.engines.langevin import BlendLangevin
+
+    expensive, cheap = tungsten_pair
+    atoms = vacancy_cell(600.0)
+    regions = Regions([41], **VACANCY_REGION)
+    with LammpsMixedEngine(atoms, expensive, cheap, regions, "energy") as engine:
+        engine.set_timestep(1.0)
+        engine.set_blend_langevin(BlendLangevin(600.0, 0.05, seed=1), everywhere=True)
+        engine.command("fix mixpot_nve all nve")
+        engine.command("run 3")
+        evaluation = engine.evaluate()
+        here = atoms.copy()
+        here.positions = engine.positions()
+    here.calc = MixedCalculator(
+        expensive.calculator(uncertainty=False),
+        cheap.calculator(uncertainty=False),
+        regions,
+        mode="energy",
+    )
+    here.calc.update_regions(atoms)  # the engine's regions, built at step 0
+    np.testing.assert_allclose(evaluation.forces, here.get_forces(), atol=FORCE_TOL)

@@ -18,7 +18,7 @@ import pytest
 from mixpot.engines.lammps_run import DUMP, run
 from mixpot.run import ConfigError, RunConfig
 from mixpot.run import build as run_build
-from mixpot.run.output import THERMO
+from mixpot.run.output import THERMO, TRAJECTORY
 
 from ..run.conftest import w_vacancy_settings, write_toml
 
@@ -235,6 +235,22 @@ def test_npt_runs_in_energy_mode(tmp_path, cheap_npz):
     assert frames[-1].get_volume() < 0.998 * frames[0].get_volume()
 
 
+def dump_forces(dump_path) -> list[np.ndarray]:
+    """Forces (``fx fy fz`` columns) by atom ID of every frame of a dump."""
+    lines = dump_path.read_text().splitlines()
+    frames = []
+    for i, line in enumerate(lines):
+        if not line.startswith("ITEM: ATOMS"):
+            continue
+        columns = line.split()[2:]
+        n_atoms = int(lines[i - 5])
+        rows = np.array([row.split() for row in lines[i + 1 : i + 1 + n_atoms]])
+        ids = rows[:, columns.index("id")].astype(int)
+        picked = [columns.index(name) for name in ("fx", "fy", "fz")]
+        frames.append(rows[:, picked].astype(float)[np.argsort(ids)])
+    return frames
+
+
 def first_frame_lambda(dump_path) -> np.ndarray:
     """λ by atom ID of the first frame of the LAMMPS dump (last column)."""
     lines = dump_path.read_text().splitlines()
@@ -291,6 +307,8 @@ def test_multiple_time_step_run_follows_the_ase_engine(tmp_path, cheap_npz):
     and the total energy, step by step. Temperatures differ by LAMMPS' 3N − 3
     degrees of freedom against ASE's 3N.
     """
+    from ase.io import read
+
     from mixpot.engines import ase as ase_engine
 
     configs = {}
@@ -301,7 +319,7 @@ def test_multiple_time_step_run_follows_the_ase_engine(tmp_path, cheap_npz):
             cheap_npz,
             mixing={"mode": "energy", "expensive_every": 2},
             dynamics={"integrator": "nve", "steps": 8},
-            output={"trajectory_every": 0, "thermo_every": 1, "checkpoint_every": 0},
+            output={"trajectory_every": 1, "thermo_every": 1, "checkpoint_every": 0},
         )
         configs[engine] = RunConfig.from_toml(write_toml(folder, settings))
     run(configs["lammps"])
@@ -310,6 +328,14 @@ def test_multiple_time_step_run_follows_the_ase_engine(tmp_path, cheap_npz):
     ase_rows = thermo_rows(tmp_path / "ase" / "out")
     np.testing.assert_array_equal(lammps_rows[:, 0], np.arange(9))
     np.testing.assert_allclose(lammps_rows[:, 3:5], ase_rows[:, 3:5], rtol=1e-8)
+    # Saved forces: the mixed ones (cheap plus the last correction) in both.
+    lammps_forces = dump_forces(tmp_path / "lammps" / "out" / DUMP)
+    ase_frames = read(tmp_path / "ase" / "out" / TRAJECTORY, ":")
+    ase_forces = [frame.get_forces() for frame in ase_frames]
+    assert len(lammps_forces) == len(ase_forces) == 9
+    for lammps_frame, ase_frame in zip(lammps_forces, ase_forces, strict=True):
+        # The dump's default format keeps 6 significant digits.
+        np.testing.assert_allclose(lammps_frame, ase_frame, rtol=1e-5, atol=1e-6)
     # Total energy at the correction steps: within 1 meV/atom, as the other
     # NVE tests ask (127 atoms).
     assert np.ptp(lammps_rows[::2, 4]) / 127 < 1e-3

@@ -67,9 +67,21 @@ from .checks import (
 from .correction import LAMMPS_VOIGT, CutoutCorrection
 from .exchange import RootExchange
 from .langevin import BlendLangevin, BlendLangevinForces
-from .step import FIX_ID, LAMBDA_PROPERTY, THERMO_VECTOR, MixedStep
+from .step import (
+    FIX_ID,
+    LAMBDA_PROPERTY,
+    MIXED_FORCE_PROPERTIES,
+    THERMO_VECTOR,
+    MixedStep,
+)
 
 logger = logging.getLogger(__name__)
+
+
+#: Per-atom mixed forces (``d_mixed_fx`` …), written by the callback.
+MIXED_FORCE_FIX = "fix mixpot_mixed_force all property/atom " + " ".join(
+    f"d_{name}" for name in MIXED_FORCE_PROPERTIES
+)
 
 
 @dataclass(frozen=True)
@@ -233,6 +245,7 @@ class LammpsMixedEngine:
                 f"read_restart {restart}",
                 # A property/atom fix takes back its values from the restart.
                 f"fix mixpot_lambda all property/atom d_{LAMBDA_PROPERTY}",
+                MIXED_FORCE_FIX,
             ]
         )
         engine._define_interactions()
@@ -320,6 +333,7 @@ class LammpsMixedEngine:
             velocities_nc=velocities_nc * (1000.0 * units.fs),
         )
         self.lmp.command(f"fix mixpot_lambda all property/atom d_{LAMBDA_PROPERTY}")
+        self.lmp.command(MIXED_FORCE_FIX)
 
     def _define_interactions(self) -> None:
         pair_lines = None
@@ -422,8 +436,9 @@ class LammpsMixedEngine:
     def evaluate(self) -> MixedEvaluation:
         """Evaluate the current configuration (``run 0``); results on every rank.
 
-        The mixed model itself, also between the corrections of a multiple
-        time-stepping run; LAMMPS' forces are then put back to the
+        The mixed model itself: forces without the thermostat's, also
+        between the corrections of a multiple time-stepping run; LAMMPS'
+        forces are then put back to the
         integrator's (one more ``run 0``, served from the correction's
         cache at a correction step).
         """
@@ -438,8 +453,15 @@ class LammpsMixedEngine:
 
     def _evaluate_mixed(self) -> MixedEvaluation:
         self.command("run 0 post no")
-        forces_nc = self._gather_by_tag(self.lmp.numpy.extract_atom("f"))
-        forces_nc = self.frame.to_ase_vectors(forces_nc)
+        # The callback's mixed forces: LAMMPS' f also holds the thermostat's.
+        nlocal = self.lmp.extract_global("nlocal")
+        local_nc = np.column_stack(
+            [
+                self.lmp.numpy.extract_atom(f"d_{name}")[:nlocal]
+                for name in MIXED_FORCE_PROPERTIES
+            ]
+        )
+        forces_nc = self.frame.to_ase_vectors(self._gather_by_tag(local_nc))
         if self.mode == "force":
             return MixedEvaluation(None, forces_nc, None, self.weights)
         energy = float(self.lmp.get_thermo("pe"))

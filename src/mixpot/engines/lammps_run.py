@@ -13,17 +13,17 @@ max`` so that ``fmax`` means what it means in ASE). ``bfgs`` is ASE's and
 is refused here. ``[mixing] expensive_every = k`` > 1 (nve, langevin)
 evaluates the expensive correction every k steps and applies it k-fold
 (impulse multiple time stepping, as in the ASE engine); ``[regions]
-n_every`` must then be a multiple of k. Thermo's energy is then the cheap
-energy plus the last correction, as in the ASE engine, but the dumped
-forces are those the integrator used: cheap between corrections, the
-k-fold correction at them (the ASE engine saves the mixed forces).
+n_every`` must then be a multiple of k. Thermo's energy and the dumped
+forces are then, as in the ASE engine, the cheap ones plus the last
+correction.
 
 The output folder holds what the ASE engine writes, in LAMMPS' own formats
 where it has one:
 
 * ``trajectory.lammpstrj`` — ``dump custom`` every ``trajectory_every``
-  steps: id, element, positions, velocities, forces and ``d_lambda``
-  (OVITO reads it);
+  steps: id, element, positions, velocities, the mixed forces (as ``fx fy
+  fz``: cheap plus correction, without the thermostat's forces, as the ASE
+  engine saves them) and ``d_lambda`` (OVITO reads it);
 * ``thermo.dat`` — the ASE engine's columns (``fix print``);
 * ``log.lammps`` (LAMMPS) and ``run.log`` (mixpot), ``config.toml``;
 * ``lammps_checkpoint.restart`` + ``.npz`` every ``checkpoint_every``
@@ -51,6 +51,7 @@ from .checkpoint import read_state
 from .integrators import initial_velocities
 from .lammps import FIX_ID, LAMBDA_PROPERTY, LammpsMixedEngine
 from .langevin import BlendLangevin
+from .step import MIXED_FORCE_PROPERTIES
 
 logger = logging.getLogger(__name__)
 
@@ -243,10 +244,20 @@ class _Run:
             elements = " ".join(engine.cheap.descriptor.elements)
             engine.command(
                 f"dump mixpot_traj all custom {output.trajectory_every} "
-                f"{self.folder / DUMP} id element x y z vx vy vz fx fy fz "
+                f"{self.folder / DUMP} id element x y z vx vy vz "
+                f"{' '.join(f'd_{name}' for name in MIXED_FORCE_PROPERTIES)} "
                 f"d_{LAMBDA_PROPERTY}"
             )
-            modify = f"dump_modify mixpot_traj element {elements} sort id flush yes"
+            # The mixed forces (no thermostat, no impulse) under LAMMPS' own
+            # column names, which OVITO and ASE read as forces.
+            renamed = " ".join(
+                f"colname d_{name} f{axis}"
+                for name, axis in zip(MIXED_FORCE_PROPERTIES, "xyz", strict=True)
+            )
+            modify = (
+                f"dump_modify mixpot_traj element {elements} sort id flush yes "
+                f"{renamed}"
+            )
             if resumed:  # the checkpoint step's frame is already written
                 modify += f" append yes delay {engine.step + 1}"
             engine.command(modify)

@@ -15,7 +15,10 @@ every rank:
    rank its part back (:class:`~mixpot.engines.exchange.RootExchange`);
 3. each rank adds it to ``fext`` (energy mode: with the global energy and
    virial; force mode: ``λ (F^exp − f)``, ``f`` being the cheap pair force
-   LAMMPS already holds), then the Langevin forces if a thermostat is set.
+   LAMMPS already holds), then the Langevin forces if a thermostat is set;
+4. each rank stores the mixed force of its atoms (cheap pair force plus the
+   correction, no thermostat) in the per-atom properties
+   :data:`MIXED_FORCE_PROPERTIES`, for dumps.
 
 With multiple time stepping (``every`` = k > 1; see
 :mod:`mixpot.mixing.multiple_time_step`) steps 1 and 2 run only where
@@ -23,9 +26,12 @@ With multiple time stepping (``every`` = k > 1; see
 impulse); between them ``fext`` holds the Langevin forces alone and, in
 energy mode, the energy and virial of the last correction are passed on, so
 that thermo shows the cheap energy plus the last correction, as the ASE
-engine reports. Regions are rebuilt only at correction steps (``n_every`` a
-multiple of k). The LAMMPS step number sets the phase, so a resumed run
-corrects at the same steps as an uninterrupted one.
+engine reports; the stored mixed force is then the cheap force plus the
+last correction (every rank keeps the last correction of the expensive
+set, by atom ID, since atoms change rank). Regions are rebuilt only at
+correction steps (``n_every`` a multiple of k). The LAMMPS step number
+sets the phase, so a resumed run corrects at the same steps as an
+uninterrupted one.
 """
 
 from __future__ import annotations
@@ -39,10 +45,13 @@ from mixpot.mixing import Regions, RegionState
 
 from .correction import CutoutCorrection
 from .exchange import RootExchange
-from .langevin import BlendLangevinForces
+from .langevin import BlendLangevinForces, lookup
 
 FIX_ID = "mixpot_mix"
 LAMBDA_PROPERTY = "lambda"
+#: Per-atom properties holding the mixed force (dumps: what the ASE engine
+#: saves as forces; without the thermostat's forces or the MTS impulse).
+MIXED_FORCE_PROPERTIES = ("mixed_fx", "mixed_fy", "mixed_fz")
 #: Order of fix external's global vector (thermo: f_mixpot_mix[k], 1-based).
 THERMO_VECTOR = ("n_expensive", "n_lambda", "time_expensive", "time_cheap")
 
@@ -127,6 +136,7 @@ class MixedStep:
         self.every = 1
         self.exact = False
         self.last_totals: tuple[float, list[float]] = (0.0, [0.0] * 6)
+        self.last_correction = (np.zeros(0, dtype=int), np.zeros((0, 3)))
 
     def memory(self) -> dict[str, np.ndarray]:
         """Return the region memory as arrays, for a checkpoint (rank 0's)."""
@@ -149,6 +159,8 @@ class MixedStep:
             "langevin_forces": forces_nc,
             "last_energy": np.array(self.last_totals[0]),
             "last_virial": np.array(self.last_totals[1]),
+            "last_correction_tags": self.last_correction[0],
+            "last_correction_forces": self.last_correction[1],
             **region_arrays(self.state),
         }
 
@@ -170,6 +182,10 @@ class MixedStep:
                 float(arrays["last_energy"]),
                 [float(v) for v in arrays["last_virial"]],
             )
+            self.last_correction = (
+                arrays["last_correction_tags"],
+                arrays["last_correction_forces"],
+            )
 
     def __call__(self, caller, step, nlocal, tag, x, fext) -> None:
         """Add the correction (and thermostat) of ``step`` to ``fext``."""
@@ -178,12 +194,21 @@ class MixedStep:
         if self.exchange.failure is not None:
             return  # an earlier step failed: add nothing until LAMMPS returns
         tags = tag[:nlocal]
+        pair_nc = np.array(self.lmp.numpy.extract_atom("f")[:nlocal])
         kick = self.kick(step)
         if kick:
-            if not self._add_correction(step, tags, x[:nlocal], fext[:nlocal], kick):
+            correction = self._add_correction(step, tags, x[:nlocal], fext[:nlocal])
+            if correction is None:
                 return
-        elif self.mode == "energy":
-            self._set_totals(*self.last_totals)
+            self._store_mixed_forces(tags, pair_nc, *correction)
+            fext[:nlocal] *= kick
+        else:
+            if self.mode == "energy":
+                self._set_totals(*self.last_totals)
+            known, rows = lookup(self.last_correction[0], tags)
+            self._store_mixed_forces(
+                tags, pair_nc, tags[known], self.last_correction[1][rows[known]]
+            )
         targets = None if self.langevin_everywhere else self.blend_tags
         if self.thermostat is not None and (targets is None or len(targets)):
             self.thermostat.add(
@@ -208,12 +233,17 @@ class MixedStep:
             return 1
         return self.every if step % self.every == 0 else 0
 
-    def _add_correction(self, step, tags, positions_nc, fext_nc, kick) -> bool:
-        """Add ``kick`` times the correction of this step; False if it failed."""
+    def _add_correction(self, step, tags, positions_nc, fext_nc) -> tuple | None:
+        """Put this step's correction in ``fext_nc``; None if it failed.
+
+        Returns the local atoms' IDs that carry a correction and their
+        correction forces. At a correction step (not an evaluation between
+        two) they also become every rank's ``last_correction``.
+        """
         if self._rebuild_due(step) and not self._rebuild_regions(
             step, tags, positions_nc
         ):
-            return False
+            return None
         local = self.in_expensive[tags - 1]
         local_tags = np.array(tags[local])
         parts = self.exchange.gather_to_root(local_tags, positions_nc[local])
@@ -225,17 +255,36 @@ class MixedStep:
         correction_nc = self.exchange.comm.scatter(chunks, root=0)
         totals = self.exchange.shared(outcome)
         if totals is None:
-            return False
+            return None
         if self.mode == "energy":
-            fext_nc[local] = kick * correction_nc
-            if step % self.every == 0:  # not an evaluation between corrections
-                self.last_totals = totals
+            fext_nc[local] = correction_nc
             self._set_totals(*totals)
         else:
             weights = self.weights[local_tags - 1][:, None]
             pair_forces = self.lmp.numpy.extract_atom("f")[: len(tags)][local]
-            fext_nc[local] = kick * weights * (correction_nc - pair_forces)
-        return True
+            fext_nc[local] = weights * (correction_nc - pair_forces)
+        if step % self.every == 0:  # not an evaluation between corrections
+            self.last_totals = totals
+            self.last_correction = self._merged(local_tags, fext_nc[local])
+        return local_tags, np.array(fext_nc[local])
+
+    def _merged(self, local_tags, forces_nc) -> tuple[np.ndarray, np.ndarray]:
+        """Every rank's (IDs, forces), sorted by ID (collective)."""
+        parts = self.exchange.comm.allgather((local_tags, forces_nc))
+        tags = np.concatenate([part[0] for part in parts]).astype(int)
+        forces = np.concatenate([part[1] for part in parts]).reshape(-1, 3)
+        order = np.argsort(tags)
+        return tags[order], forces[order]
+
+    def _store_mixed_forces(self, tags, pair_nc, corrected_tags, correction_nc):
+        """Mixed force of the local atoms into :data:`MIXED_FORCE_PROPERTIES`."""
+        mixed_nc = pair_nc
+        if len(corrected_tags):
+            known, rows = lookup(np.sort(tags), corrected_tags)
+            order = np.argsort(tags)
+            mixed_nc[order[rows[known]]] += correction_nc[known]
+        for column, name in enumerate(MIXED_FORCE_PROPERTIES):
+            self.lmp.numpy.extract_atom(f"d_{name}")[: len(tags)] = mixed_nc[:, column]
 
     def _set_totals(self, energy: float, virial) -> None:
         # Every rank passes the global totals: compute pe adds the fix
