@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import time
 from pathlib import Path
 
 import numpy as np
@@ -36,44 +35,7 @@ from _mixing_w import (
     load_average,
     vacancy_cell,
 )
-from engine_lammps_speed import expensive_model, moving, regions
-from mixpot.engines.lammps import LammpsMixedEngine
-
-
-def timed_run(atoms, seeds, expensive, cheap, every: int, steps: int) -> dict:
-    """Seconds per step and final positions of one engine run."""
-    with LammpsMixedEngine(
-        moving(atoms),
-        expensive,
-        cheap,
-        regions(seeds, R_BUFF_ENERGY),
-        "energy",
-        expensive_every=every,
-    ) as engine:
-        engine.set_timestep(1.0)
-        engine.command("fix mixpot_nve all nve")
-        engine.command("run 1")  # warm-up: set-up, region build, first call
-        calls_before = engine.timings["expensive"]
-        start = time.perf_counter()
-        engine.command(f"run {steps} pre no post no")
-        seconds = (time.perf_counter() - start) / steps
-        expensive_s = engine.timings["expensive"] - calls_before
-        positions = engine.positions()
-        n_expensive = engine.n_expensive
-        cheap_only = None
-        if every == 1:
-            engine.command("unfix mixpot_mix")
-            engine.command("run 1")
-            start = time.perf_counter()
-            engine.command(f"run {steps} pre no post no")
-            cheap_only = (time.perf_counter() - start) / steps
-    return {
-        "seconds": seconds,
-        "expensive_s": expensive_s,
-        "positions": positions,
-        "n_expensive": n_expensive,
-        "cheap_only": cheap_only,
-    }
+from engine_lammps_speed import expensive_model, lammps_times
 
 
 def main() -> None:
@@ -99,9 +61,17 @@ def main() -> None:
     )
     runs = {}
     for every in args.every:  # in the order given (the first run warms up)
-        runs[every] = timed_run(atoms, seeds, expensive, cheap, every, args.steps)
+        runs[every] = lammps_times(
+            atoms,
+            seeds,
+            expensive,
+            cheap,
+            R_BUFF_ENERGY,
+            args.steps,
+            expensive_every=every,
+        )
         print(
-            f"k = {every}: {runs[every]['seconds']:.3g} s/step, load {load_average()}",
+            f"k = {every}: {runs[every]['mixed']:.3g} s/step, load {load_average()}",
             flush=True,
         )
     base = runs[1]
@@ -111,14 +81,14 @@ def main() -> None:
     for every, result in runs.items():
         shift = result["positions"] - base["positions"]
         shift -= np.round(shift @ np.linalg.inv(cell)) @ cell
-        ideal = cheap_only + (base["seconds"] - cheap_only) / every
+        ideal = cheap_only + (base["mixed"] - cheap_only) / every
         rows.append(
             [
                 every,
-                result["seconds"],
-                result["seconds"] / base["seconds"],
-                ideal / base["seconds"],
-                result["expensive_s"] / args.steps,
+                result["mixed"],
+                result["mixed"] / base["mixed"],
+                ideal / base["mixed"],
+                result["expensive"],
                 result["n_expensive"],
                 float(np.abs(shift).max()),
             ]

@@ -93,10 +93,21 @@ def regions(seeds, r_buff: float) -> Regions:
     return Regions(seeds=seeds, r_core=R_CORE, r_blend=R_BLEND, r_buff=r_buff)
 
 
-def lammps_times(atoms, seeds, expensive, cheap, r_buff, steps, comm=None) -> dict:
-    """Seconds per step of the LAMMPS engine, its parts, and cheap-only LAMMPS."""
+def lammps_times(
+    atoms, seeds, expensive, cheap, r_buff, steps, comm=None, expensive_every=1
+) -> dict:
+    """Seconds per step of the LAMMPS engine, its parts, and cheap-only LAMMPS.
+
+    Also the positions after the timed mixed steps (ASE order).
+    """
     with LammpsMixedEngine(
-        moving(atoms), expensive, cheap, regions(seeds, r_buff), "energy", comm=comm
+        moving(atoms),
+        expensive,
+        cheap,
+        regions(seeds, r_buff),
+        "energy",
+        comm=comm,
+        expensive_every=expensive_every,
     ) as engine:
         engine.set_timestep(1.0)
         engine.command("fix mixpot_nve all nve")
@@ -107,6 +118,7 @@ def lammps_times(atoms, seeds, expensive, cheap, r_buff, steps, comm=None) -> di
         mixed = (time.perf_counter() - start) / steps
         parts = {k: (engine.timings[k] - before[k]) / steps for k in before}
         n_expensive = engine.n_expensive
+        positions = engine.positions()
         engine.command("unfix mixpot_mix")
         engine.command("run 1")
         start = time.perf_counter()
@@ -119,6 +131,7 @@ def lammps_times(atoms, seeds, expensive, cheap, r_buff, steps, comm=None) -> di
         "cheap_correction": parts["cheap_correction"],
         "callback": parts["callback"],
         "n_expensive": n_expensive,
+        "positions": positions,
     }
 
 

@@ -29,16 +29,28 @@ from .two_ranks import CASES, REGION, potentials, system
 FORCE_TOL, ENERGY_TOL, STRESS_TOL = 1e-6, 1e-6, 1e-6
 
 
+def mixed_calculator(expensive, cheap, regions, mode):
+    """The ASE engine's MixedCalculator of two linear potentials."""
+    return MixedCalculator(
+        expensive.calculator(uncertainty=False),
+        cheap.calculator(uncertainty=False),
+        regions,
+        mode=mode,
+    )
+
+
+def minimum_image_shift(a, b, cell) -> float:
+    """Largest Cartesian component of the minimum-image difference a − b (Å)."""
+    shift = a - b
+    shift -= np.round(shift @ np.linalg.inv(cell.array)) @ cell.array
+    return float(np.abs(shift).max())
+
+
 def ase_reference(atoms, mode):
     """MixedCalculator results for ``atoms`` with the test's region."""
     expensive, cheap = potentials()
     atoms = atoms.copy()
-    atoms.calc = MixedCalculator(
-        expensive.calculator(uncertainty=False),
-        cheap.calculator(uncertainty=False),
-        Regions([0], **REGION),
-        mode=mode,
-    )
+    atoms.calc = mixed_calculator(expensive, cheap, Regions([0], **REGION), mode)
     forces = atoms.get_forces()
     if mode == "force":
         return None, forces, None
@@ -137,17 +149,9 @@ def test_nve_trajectory_matches_ase_engine(tungsten_pair):
         engine.command("run 100")
         positions = engine.positions()
     reference = atoms.copy()
-    reference.calc = MixedCalculator(
-        expensive.calculator(uncertainty=False),
-        cheap.calculator(uncertainty=False),
-        regions,
-        mode="energy",
-    )
+    reference.calc = mixed_calculator(expensive, cheap, regions, "energy")
     VelocityVerlet(reference, 1.0 * units.fs).run(100)
-    shift = reference.positions - positions
-    fractional = shift @ np.linalg.inv(reference.cell.array)
-    shift -= np.round(fractional) @ reference.cell.array
-    assert np.abs(shift).max() < 1e-6
+    assert minimum_image_shift(reference.positions, positions, atoms.cell) < 1e-6
 
 
 def test_minimize_reaches_ase_relaxed_energy(tungsten_pair):
@@ -162,12 +166,7 @@ def test_minimize_reaches_ase_relaxed_energy(tungsten_pair):
         lammps_energy = engine.evaluate().energy
         lammps_fmax = np.linalg.norm(engine.evaluate().forces, axis=1).max()
     reference = atoms.copy()
-    reference.calc = MixedCalculator(
-        expensive.calculator(uncertainty=False),
-        cheap.calculator(uncertainty=False),
-        regions,
-        mode="energy",
-    )
+    reference.calc = mixed_calculator(expensive, cheap, regions, "energy")
     FIRE(reference, logfile=None).run(fmax=1e-4, steps=5000)
     assert lammps_fmax < 1e-4
     assert abs(lammps_energy - reference.get_potential_energy()) < 1e-6
@@ -234,17 +233,25 @@ def test_error_in_expensive_model_is_raised_after_the_command():
             engine.evaluate()
 
 
-def test_resumed_run_follows_the_straight_run(tungsten_pair, tmp_path):
-    """Checkpoint at step 10 and resume: step 20 equals a straight 20-step run.
+@pytest.mark.parametrize(
+    "every, n_every, total", [(1, 5, 20), (4, 8, 22)], ids=["every-step", "every-4"]
+)
+def test_resumed_run_follows_the_straight_run(
+    tungsten_pair, tmp_path, every, n_every, total
+):
+    """Checkpoint at step 10 and resume: the end equals a straight run.
 
-    Blend Langevin and region rebuilds every 5 steps included: the noise is
-    keyed by step, the thermostat forces of the checkpoint step are kept.
+    Blend Langevin and region rebuilds included: the noise is keyed by step,
+    the thermostat forces of the checkpoint step are kept. With the
+    correction every 4 steps, step 10 lies between two corrections, and
+    thermo's energy (the cheap one plus the last correction, kept in the
+    checkpoint) agrees too.
     """
     from mixpot.engines.langevin import BlendLangevin
 
     expensive, cheap = tungsten_pair
     atoms = vacancy_cell(600.0)
-    regions = Regions([41], **VACANCY_REGION, n_every=5)
+    regions = Regions([41], **VACANCY_REGION, n_every=n_every)
     thermostat = BlendLangevin(600.0, 0.02, seed=3)
 
     def prepared(engine):
@@ -253,22 +260,26 @@ def test_resumed_run_follows_the_straight_run(tungsten_pair, tmp_path):
         engine.command("fix mixpot_nve all nve")
         return engine
 
-    with prepared(LammpsMixedEngine(atoms, expensive, cheap, regions)) as engine:
-        engine.command("run 20")
-        straight = engine.positions()
-    with prepared(LammpsMixedEngine(atoms, expensive, cheap, regions)) as engine:
+    def new_engine():
+        return LammpsMixedEngine(
+            atoms, expensive, cheap, regions, expensive_every=every
+        )
+
+    with prepared(new_engine()) as engine:
+        engine.command(f"run {total}")
+        straight, straight_pe = engine.positions(), engine.lmp.get_thermo("pe")
+    with prepared(new_engine()) as engine:
         engine.command("run 10")
         engine.checkpoint(tmp_path / "step10")
     with LammpsMixedEngine.resume(
-        tmp_path / "step10", expensive, cheap, regions
+        tmp_path / "step10", expensive, cheap, regions, expensive_every=every
     ) as engine:
         prepared(engine)
         assert engine.step == 10
-        engine.command("run 10")
-        resumed = engine.positions()
-    shift = resumed - straight
-    shift -= np.round(shift @ np.linalg.inv(atoms.cell.array)) @ atoms.cell.array
-    assert np.abs(shift).max() < 1e-10
+        engine.command(f"run {total - 10}")
+        resumed, resumed_pe = engine.positions(), engine.lmp.get_thermo("pe")
+    assert minimum_image_shift(resumed, straight, atoms.cell) < 1e-10
+    assert abs(resumed_pe - straight_pe) < 1e-8
 
 
 def test_resume_refuses_a_corrupt_state(tungsten_pair, tmp_path):
@@ -297,12 +308,6 @@ def test_a_lammps_without_pair_snap_is_refused(monkeypatch):
         LammpsMixedEngine(system("cubic"), expensive, cheap, Regions([0], **REGION))
 
 
-def _minimum_image_shift(a, b, cell) -> float:
-    shift = a - b
-    shift -= np.round(shift @ np.linalg.inv(cell.array)) @ cell.array
-    return float(np.abs(shift).max())
-
-
 @pytest.mark.parametrize("mode", ["energy", "force"])
 def test_multiple_time_step_matches_ase_engine(tungsten_pair, mode):
     """With the correction every 4 steps LAMMPS follows ASE's MultipleTimeStep."""
@@ -319,59 +324,15 @@ def test_multiple_time_step_matches_ase_engine(tungsten_pair, mode):
         engine.command("run 40")
         positions = engine.positions()
     reference = atoms.copy()
-    mixed = MixedCalculator(
-        expensive.calculator(uncertainty=False),
-        cheap.calculator(uncertainty=False),
-        regions,
-        mode=mode,
-    )
+    mixed = mixed_calculator(expensive, cheap, regions, mode)
     reference.calc = MultipleTimeStep(mixed, every=4)
     VelocityVerlet(reference, 1.0 * units.fs).run(40)
-    assert _minimum_image_shift(reference.positions, positions, atoms.cell) < 1e-6
+    assert minimum_image_shift(reference.positions, positions, atoms.cell) < 1e-6
     # The impulses matter: the plain mixed run ends elsewhere.
     plain = atoms.copy()
     plain.calc = mixed
     VelocityVerlet(plain, 1.0 * units.fs).run(40)
-    assert _minimum_image_shift(plain.positions, positions, atoms.cell) > 1e-5
-
-
-def test_multiple_time_step_resumes_between_corrections(tungsten_pair, tmp_path):
-    """Correction every 4 steps, checkpoint at step 10 (between two), resume.
-
-    Blend Langevin and rebuilds every 8 steps: step 20 equals a straight
-    run, and so does thermo's energy, the cheap one plus the last correction
-    (kept in the checkpoint).
-    """
-    from mixpot.engines.langevin import BlendLangevin
-
-    expensive, cheap = tungsten_pair
-    atoms = vacancy_cell(600.0)
-    regions = Regions([41], **VACANCY_REGION, n_every=8)
-    thermostat = BlendLangevin(600.0, 0.02, seed=3)
-
-    def prepared(engine):
-        engine.set_timestep(2.0)
-        engine.set_blend_langevin(thermostat)
-        engine.command("fix mixpot_nve all nve")
-        return engine
-
-    def new_engine():
-        return LammpsMixedEngine(atoms, expensive, cheap, regions, expensive_every=4)
-
-    with prepared(new_engine()) as engine:
-        engine.command("run 22")
-        straight, straight_pe = engine.positions(), engine.lmp.get_thermo("pe")
-    with prepared(new_engine()) as engine:
-        engine.command("run 10")
-        engine.checkpoint(tmp_path / "step10")
-    with LammpsMixedEngine.resume(
-        tmp_path / "step10", expensive, cheap, regions, expensive_every=4
-    ) as engine:
-        prepared(engine)
-        engine.command("run 12")
-        resumed, resumed_pe = engine.positions(), engine.lmp.get_thermo("pe")
-    assert _minimum_image_shift(resumed, straight, atoms.cell) < 1e-10
-    assert abs(resumed_pe - straight_pe) < 1e-8
+    assert minimum_image_shift(plain.positions, positions, atoms.cell) > 1e-5
 
 
 def test_evaluate_between_corrections_gives_the_mixed_model(tungsten_pair):
@@ -402,17 +363,12 @@ def test_evaluate_between_corrections_gives_the_mixed_model(tungsten_pair):
         undisturbed_pe = engine.lmp.get_thermo("pe")
         engine.command("run 5 pre no")
         undisturbed = engine.positions()
-    here.calc = MixedCalculator(
-        expensive.calculator(uncertainty=False),
-        cheap.calculator(uncertainty=False),
-        regions,
-        mode="energy",
-    )
+    here.calc = mixed_calculator(expensive, cheap, regions, "energy")
     here.calc.update_regions(atoms)  # the engine's regions, built at step 0
     np.testing.assert_allclose(evaluation.forces, here.get_forces(), atol=FORCE_TOL)
     assert abs(evaluation.energy - here.get_potential_energy()) < ENERGY_TOL
     assert abs(pe_after_evaluate - undisturbed_pe) < 1e-9
-    assert _minimum_image_shift(after_evaluate, undisturbed, atoms.cell) < 1e-10
+    assert minimum_image_shift(after_evaluate, undisturbed, atoms.cell) < 1e-10
 
 
 @pytest.mark.parametrize(
@@ -447,11 +403,6 @@ def test_evaluate_leaves_out_the_thermostat_forces(tungsten_pair):
         evaluation = engine.evaluate()
         here = atoms.copy()
         here.positions = engine.positions()
-    here.calc = MixedCalculator(
-        expensive.calculator(uncertainty=False),
-        cheap.calculator(uncertainty=False),
-        regions,
-        mode="energy",
-    )
+    here.calc = mixed_calculator(expensive, cheap, regions, "energy")
     here.calc.update_regions(atoms)  # the engine's regions, built at step 0
     np.testing.assert_allclose(evaluation.forces, here.get_forces(), atol=FORCE_TOL)

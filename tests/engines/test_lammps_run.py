@@ -235,6 +235,16 @@ def test_npt_runs_in_energy_mode(tmp_path, cheap_npz):
     assert frames[-1].get_volume() < 0.998 * frames[0].get_volume()
 
 
+def run_in_both_engines(tmp_path, settings: dict) -> None:
+    """Run the same settings in ``tmp_path/lammps`` and ``tmp_path/ase``."""
+    from mixpot.engines import ase as ase_engine
+
+    for engine, runner in (("lammps", run), ("ase", ase_engine.run)):
+        folder = tmp_path / engine
+        folder.mkdir()
+        runner(RunConfig.from_toml(write_toml(folder, settings)))
+
+
 def dump_forces(dump_path) -> list[np.ndarray]:
     """Forces (``fx fy fz`` columns) by atom ID of every frame of a dump."""
     lines = dump_path.read_text().splitlines()
@@ -268,7 +278,6 @@ def test_uncertainty_regions_are_those_of_the_ase_engine(tmp_path, cheap_npz):
     from ase.build import bulk
     from ase.io import read
 
-    from mixpot.engines import ase as ase_engine
     from mixpot.potentials import LinearPotential
 
     frames = []
@@ -278,20 +287,14 @@ def test_uncertainty_regions_are_those_of_the_ase_engine(tmp_path, cheap_npz):
         frames.append(atoms)
     cheap = LinearPotential.load(cheap_npz).with_uncertainty_threshold(frames)
     cheap_path = cheap.save(tmp_path / "cheap_with_threshold.npz")
-    runs = {}
-    for engine in ("lammps", "ase"):
-        folder = tmp_path / engine
-        folder.mkdir()
-        settings = w_vacancy_settings(
-            cheap_path,
-            regions={"criterion": {"name": "uncertainty"}},
-            dynamics={"steps": 2},
-            output={"trajectory_every": 2, "thermo_every": 1, "checkpoint_every": 0},
-        )
-        del settings["regions"]["criterion_bounds"]
-        runs[engine] = RunConfig.from_toml(write_toml(folder, settings))
-    run(runs["lammps"])
-    ase_engine.run(runs["ase"])
+    settings = w_vacancy_settings(
+        cheap_path,
+        regions={"criterion": {"name": "uncertainty"}},
+        dynamics={"steps": 2},
+        output={"trajectory_every": 2, "thermo_every": 1, "checkpoint_every": 0},
+    )
+    del settings["regions"]["criterion_bounds"]
+    run_in_both_engines(tmp_path, settings)
     lammps_lambda = first_frame_lambda(tmp_path / "lammps" / "out" / DUMP)
     ase_lambda = read(tmp_path / "ase" / "out" / "trajectory.extxyz", 0).arrays[
         "lambda"
@@ -309,21 +312,13 @@ def test_multiple_time_step_run_follows_the_ase_engine(tmp_path, cheap_npz):
     """
     from ase.io import read
 
-    from mixpot.engines import ase as ase_engine
-
-    configs = {}
-    for engine in ("lammps", "ase"):
-        folder = tmp_path / engine
-        folder.mkdir()
-        settings = w_vacancy_settings(
-            cheap_npz,
-            mixing={"mode": "energy", "expensive_every": 2},
-            dynamics={"integrator": "nve", "steps": 8},
-            output={"trajectory_every": 1, "thermo_every": 1, "checkpoint_every": 0},
-        )
-        configs[engine] = RunConfig.from_toml(write_toml(folder, settings))
-    run(configs["lammps"])
-    ase_engine.run(configs["ase"])
+    settings = w_vacancy_settings(
+        cheap_npz,
+        mixing={"mode": "energy", "expensive_every": 2},
+        dynamics={"integrator": "nve", "steps": 8},
+        output={"trajectory_every": 1, "thermo_every": 1, "checkpoint_every": 0},
+    )
+    run_in_both_engines(tmp_path, settings)
     lammps_rows = thermo_rows(tmp_path / "lammps" / "out")
     ase_rows = thermo_rows(tmp_path / "ase" / "out")
     np.testing.assert_array_equal(lammps_rows[:, 0], np.arange(9))

@@ -197,17 +197,19 @@ class MixedStep:
         pair_nc = np.array(self.lmp.numpy.extract_atom("f")[:nlocal])
         kick = self.kick(step)
         if kick:
-            correction = self._add_correction(step, tags, x[:nlocal], fext[:nlocal])
+            correction = self._add_correction(
+                step, tags, x[:nlocal], pair_nc, fext[:nlocal]
+            )
             if correction is None:
                 return
-            self._store_mixed_forces(tags, pair_nc, *correction)
+            self._store_mixed_forces(pair_nc, *correction)
             fext[:nlocal] *= kick
         else:
             if self.mode == "energy":
                 self._set_totals(*self.last_totals)
             known, rows = lookup(self.last_correction[0], tags)
             self._store_mixed_forces(
-                tags, pair_nc, tags[known], self.last_correction[1][rows[known]]
+                pair_nc, known, self.last_correction[1][rows[known]]
             )
         targets = None if self.langevin_everywhere else self.blend_tags
         if self.thermostat is not None and (targets is None or len(targets)):
@@ -233,10 +235,14 @@ class MixedStep:
             return 1
         return self.every if step % self.every == 0 else 0
 
-    def _add_correction(self, step, tags, positions_nc, fext_nc) -> tuple | None:
+    def _add_correction(
+        self, step, tags, positions_nc, pair_nc, fext_nc
+    ) -> tuple | None:
         """Put this step's correction in ``fext_nc``; None if it failed.
 
-        Returns the local atoms' IDs that carry a correction and their
+        ``pair_nc`` holds the cheap pair forces of the local atoms.
+
+        Returns which local atoms carry a correction (a mask) and their
         correction forces. At a correction step (not an evaluation between
         two) they also become every rank's ``last_correction``.
         """
@@ -261,12 +267,11 @@ class MixedStep:
             self._set_totals(*totals)
         else:
             weights = self.weights[local_tags - 1][:, None]
-            pair_forces = self.lmp.numpy.extract_atom("f")[: len(tags)][local]
-            fext_nc[local] = weights * (correction_nc - pair_forces)
+            fext_nc[local] = weights * (correction_nc - pair_nc[local])
         if step % self.every == 0:  # not an evaluation between corrections
             self.last_totals = totals
             self.last_correction = self._merged(local_tags, fext_nc[local])
-        return local_tags, np.array(fext_nc[local])
+        return local, np.array(fext_nc[local])
 
     def _merged(self, local_tags, forces_nc) -> tuple[np.ndarray, np.ndarray]:
         """Every rank's (IDs, forces), sorted by ID (collective)."""
@@ -276,15 +281,16 @@ class MixedStep:
         order = np.argsort(tags)
         return tags[order], forces[order]
 
-    def _store_mixed_forces(self, tags, pair_nc, corrected_tags, correction_nc):
-        """Mixed force of the local atoms into :data:`MIXED_FORCE_PROPERTIES`."""
-        mixed_nc = pair_nc
-        if len(corrected_tags):
-            known, rows = lookup(np.sort(tags), corrected_tags)
-            order = np.argsort(tags)
-            mixed_nc[order[rows[known]]] += correction_nc[known]
+    def _store_mixed_forces(self, pair_nc, corrected, correction_nc) -> None:
+        """Store the mixed forces in :data:`MIXED_FORCE_PROPERTIES`.
+
+        Pair forces, plus the correction on the ``corrected`` local atoms.
+        """
+        mixed_nc = pair_nc.copy()
+        mixed_nc[corrected] += correction_nc
         for column, name in enumerate(MIXED_FORCE_PROPERTIES):
-            self.lmp.numpy.extract_atom(f"d_{name}")[: len(tags)] = mixed_nc[:, column]
+            stored = self.lmp.numpy.extract_atom(f"d_{name}")
+            stored[: len(pair_nc)] = mixed_nc[:, column]
 
     def _set_totals(self, energy: float, virial) -> None:
         # Every rank passes the global totals: compute pe adds the fix
